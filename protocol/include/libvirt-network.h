@@ -1,0 +1,108 @@
+/* Imported from libvirt 11.3.0 include/libvirt/libvirt-network.h; definitions only.
+ * Copyright Red Hat, Inc. and libvirt contributors; LGPL-2.1-or-later (see LICENSE).
+ */
+
+typedef enum {
+    VIR_NETWORK_XML_INACTIVE = (1 << 0),
+} virNetworkXMLFlags;
+
+typedef enum {
+    VIR_CONNECT_LIST_NETWORKS_INACTIVE = 1 << 0,
+    VIR_CONNECT_LIST_NETWORKS_ACTIVE = 1 << 1,
+    VIR_CONNECT_LIST_NETWORKS_PERSISTENT = 1 << 2,
+    VIR_CONNECT_LIST_NETWORKS_TRANSIENT = 1 << 3,
+    VIR_CONNECT_LIST_NETWORKS_AUTOSTART = 1 << 4,
+    VIR_CONNECT_LIST_NETWORKS_NO_AUTOSTART = 1 << 5,
+} virConnectListAllNetworksFlags;
+
+typedef enum {
+    VIR_NETWORK_CREATE_VALIDATE = 1 << 0,
+} virNetworkCreateFlags;
+
+typedef enum {
+    VIR_NETWORK_DEFINE_VALIDATE = 1 << 0,
+} virNetworkDefineFlags;
+
+typedef enum {
+    VIR_NETWORK_UPDATE_COMMAND_NONE = 0,
+    VIR_NETWORK_UPDATE_COMMAND_MODIFY = 1,
+    VIR_NETWORK_UPDATE_COMMAND_DELETE = 2,
+    VIR_NETWORK_UPDATE_COMMAND_ADD_LAST = 3,
+    VIR_NETWORK_UPDATE_COMMAND_ADD_FIRST = 4,
+#ifdef VIR_ENUM_SENTINELS
+    VIR_NETWORK_UPDATE_COMMAND_LAST
+#endif
+} virNetworkUpdateCommand;
+
+typedef enum {
+    VIR_NETWORK_SECTION_NONE = 0,
+    VIR_NETWORK_SECTION_BRIDGE = 1,
+    VIR_NETWORK_SECTION_DOMAIN = 2,
+    VIR_NETWORK_SECTION_IP = 3,
+    VIR_NETWORK_SECTION_IP_DHCP_HOST = 4,
+    VIR_NETWORK_SECTION_IP_DHCP_RANGE = 5,
+    VIR_NETWORK_SECTION_FORWARD = 6,
+    VIR_NETWORK_SECTION_FORWARD_INTERFACE = 7,
+    VIR_NETWORK_SECTION_FORWARD_PF = 8,
+    VIR_NETWORK_SECTION_PORTGROUP = 9,
+    VIR_NETWORK_SECTION_DNS_HOST = 10,
+    VIR_NETWORK_SECTION_DNS_TXT = 11,
+    VIR_NETWORK_SECTION_DNS_SRV = 12,
+#ifdef VIR_ENUM_SENTINELS
+    VIR_NETWORK_SECTION_LAST
+#endif
+} virNetworkUpdateSection;
+
+typedef enum {
+    VIR_NETWORK_UPDATE_AFFECT_CURRENT = 0,
+    VIR_NETWORK_UPDATE_AFFECT_LIVE = 1 << 0,
+    VIR_NETWORK_UPDATE_AFFECT_CONFIG = 1 << 1,
+} virNetworkUpdateFlags;
+
+typedef enum {
+    VIR_NETWORK_EVENT_DEFINED = 0,
+    VIR_NETWORK_EVENT_UNDEFINED = 1,
+    VIR_NETWORK_EVENT_STARTED = 2,
+    VIR_NETWORK_EVENT_STOPPED = 3,
+#ifdef VIR_ENUM_SENTINELS
+    VIR_NETWORK_EVENT_LAST
+#endif
+} virNetworkEventLifecycleType;
+
+typedef enum {
+    VIR_NETWORK_EVENT_ID_LIFECYCLE = 0,
+    VIR_NETWORK_EVENT_ID_METADATA_CHANGE = 1,
+#ifdef VIR_ENUM_SENTINELS
+    VIR_NETWORK_EVENT_ID_LAST
+#endif
+} virNetworkEventID;
+
+typedef enum {
+    VIR_IP_ADDR_TYPE_IPV4,
+    VIR_IP_ADDR_TYPE_IPV6,
+#ifdef VIR_ENUM_SENTINELS
+    VIR_IP_ADDR_TYPE_LAST
+#endif
+} virIPAddrType;
+
+typedef enum {
+    VIR_NETWORK_PORT_CREATE_RECLAIM = (1 << 0),
+    VIR_NETWORK_PORT_CREATE_VALIDATE = (1 << 1),
+} virNetworkPortCreateFlags;
+
+#define VIR_NETWORK_PORT_BANDWIDTH_IN_AVERAGE "inbound.average"
+#define VIR_NETWORK_PORT_BANDWIDTH_IN_PEAK "inbound.peak"
+#define VIR_NETWORK_PORT_BANDWIDTH_IN_BURST "inbound.burst"
+#define VIR_NETWORK_PORT_BANDWIDTH_IN_FLOOR "inbound.floor"
+#define VIR_NETWORK_PORT_BANDWIDTH_OUT_AVERAGE "outbound.average"
+#define VIR_NETWORK_PORT_BANDWIDTH_OUT_PEAK "outbound.peak"
+#define VIR_NETWORK_PORT_BANDWIDTH_OUT_BURST "outbound.burst"
+
+typedef enum {
+    VIR_NETWORK_METADATA_DESCRIPTION = 0,
+    VIR_NETWORK_METADATA_TITLE = 1,
+    VIR_NETWORK_METADATA_ELEMENT = 2,
+#ifdef VIR_ENUM_SENTINELS
+    VIR_NETWORK_METADATA_LAST
+#endif
+} virNetworkMetadataType;

@@ -1,0 +1,24 @@
+"""virtwire for asyncio: the same API as :mod:`virtwire`, with coroutines.
+
+``conn = await virtwire.aio.Connection(uri)`` or ``async with virtwire.aio.Connection(uri) as
+conn:`` opens the connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from virtwire.api._async import connection as _connection
+from virtwire.api._async.connection import procedure
+from virtwire.errors import Error
+
+__all__ = ["Connection", "Error", "procedure"]
+
+
+class Connection(_connection.Connection):
+    __doc__ = _connection.Connection.__doc__
+
+    def __await__(self) -> Generator[Any, None, Connection]:
+        yield from self.open().__await__()
+        return self

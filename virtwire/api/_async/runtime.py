@@ -1,0 +1,265 @@
+"""The asyncio driver: moves bytes between a non-blocking socket and the RPC core.
+
+The socket is watched with ``loop.add_reader``; received bytes go straight into the core and
+its events complete futures in the loop's thread. Writes are attempted at once and finished
+by ``loop.add_writer`` when the socket is full. Keepalive runs on a loop timer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import ssl
+import time
+from collections.abc import Callable, Generator
+from typing import Any
+
+from virtwire.api.runtime_base import CLOSE_REASONS, RuntimeBase
+from virtwire.errors import (
+    CallTimeoutError,
+    ConnectionClosedError,
+    Error,
+    TransportError,
+)
+from virtwire.rpc.connection import ProcedureLike, RpcConnection
+from virtwire.rpc.events import (
+    NEED_DATA,
+    CallFailed,
+    ConnectionClosed,
+    Message,
+    Reply,
+)
+from virtwire.rpc.exchange import Exchange, Instruction
+
+_READ_SIZE = 256 * 1024
+
+__all__ = ["AsyncRuntime", "CLOSE_REASONS"]
+
+
+class AsyncRuntime(RuntimeBase):
+    """Drives one :class:`RpcConnection` over one transport in an asyncio loop."""
+
+    def __init__(self, transport: Any, core: RpcConnection) -> None:
+        super().__init__(transport, core)
+        self._loop = asyncio.get_running_loop()
+        self._sock = transport.sock
+        self._sock.setblocking(False)
+        self._fd = self._sock.fileno()
+        self._can_fds = bool(getattr(transport, "can_pass_fds", False))
+        self._pending_out: memoryview | None = None
+        self._pending_fds: list[list[int]] = []
+        self._writing = False
+        self._timer: asyncio.TimerHandle | None = None
+        self._closed_event = asyncio.Event()
+        self._loop.add_reader(self._fd, self._on_readable)
+
+    # ------------------------------------------------------------------ calls
+
+    async def call(
+        self, proc: ProcedureLike, args: Any = None, *, timeout: float | None = None,
+        fds: Any = (), stream: Any = None,
+    ) -> Any:
+        """Send one call and wait for its reply value (``(value, fds)`` when fds come back)."""
+        self._check_usable()
+        fut: asyncio.Future[Any] = self._loop.create_future()
+        serial = self.core.send_call(proc, args, token=fut, fds=fds, stream=stream)
+        self._flush()
+        timeout = self.default_timeout if timeout is None else timeout
+        handle = None
+        if timeout is not None and timeout > 0:
+            handle = self._loop.call_later(timeout, self._expire, fut, proc.name, timeout)
+        try:
+            return await fut
+        except asyncio.CancelledError:
+            self.core.abandon(serial)
+            self._flush()
+            raise
+        except CallTimeoutError:
+            self.core.abandon(serial)
+            self._flush()
+            raise
+        finally:
+            if handle is not None:
+                handle.cancel()
+
+    def call_nowait(self, proc: ProcedureLike, args: Any = None) -> asyncio.Future[Any]:
+        """Send one call and return the future of its reply (for pipelining)."""
+        self._check_usable()
+        fut: asyncio.Future[Any] = self._loop.create_future()
+        self.core.send_call(proc, args, token=fut)
+        self._flush()
+        return fut
+
+    @staticmethod
+    def _expire(fut: asyncio.Future[Any], name: str, timeout: float) -> None:
+        if not fut.done():
+            fut.set_exception(CallTimeoutError(f"no reply to {name} within {timeout:g} s"))
+
+    async def run(self, exchange: Generator[Any, Any, Any]) -> Any:
+        """Run a multi-step exchange (a generator yielding calls) to its end."""
+        step = Exchange(exchange)
+        item = step.start()
+        while True:
+            if isinstance(item, Instruction):
+                item = step.send(self._apply(item))
+                continue
+            if item is Exchange.DONE:
+                return step.result
+            try:
+                value = await self.call(item.proc, item.args)
+            except Error as exc:
+                item = step.throw(exc)
+            else:
+                item = step.send(value)
+
+    # ------------------------------------------------------------------ I/O
+
+    def _on_readable(self) -> None:
+        sock = self._sock
+        core = self.core
+        try:
+            while True:
+                if self._can_fds:
+                    data, fds = self.transport.recv_fds(_READ_SIZE, 32)
+                    if fds:
+                        core.receive_fds(fds)
+                else:
+                    data = sock.recv(_READ_SIZE)
+                core.receive_data(data)
+                if not data or not isinstance(sock, ssl.SSLSocket) or not sock.pending():
+                    break
+        except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError, InterruptedError):
+            pass
+        except (OSError, ssl.SSLError) as exc:
+            core.connection_lost(TransportError(f"cannot read from the daemon: {exc}"))
+        self._process()
+
+    def _process(self) -> None:
+        core = self.core
+        while True:
+            event = core.next_event()
+            if event is NEED_DATA:
+                break
+            cls = event.__class__
+            if cls is Reply:
+                fut = event.token
+                if fut is not None and not fut.done():
+                    fut.set_result(event.value if not event.fds else (event.value, event.fds))
+                elif event.fds:
+                    for fd in event.fds:
+                        os.close(fd)
+            elif cls is CallFailed:
+                fut = event.token
+                if fut is not None and not fut.done():
+                    fut.set_exception(event.error)
+            elif cls is Message:
+                self.dispatch_message(event)
+            elif cls is ConnectionClosed:
+                self._on_closed(event)
+            else:
+                self.dispatch_stream_event(event)
+        self._flush()
+        self._arm_timer()
+
+    def _flush(self) -> None:
+        if self._writing:
+            return
+        core = self.core
+        while True:
+            data = core.data_to_send()
+            fds = core.fds_to_send()
+            if not data and not fds:
+                return
+            view = memoryview(data)
+            try:
+                while view:
+                    sent = self._sock.send(view)
+                    view = view[sent:]
+                for fd in fds:
+                    self.transport.send_with_fds(b"\0", [fd])
+            except (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
+                self._pending_out = view
+                self._pending_fds = [[fd] for fd in fds]
+                self._writing = True
+                self._loop.add_writer(self._fd, self._on_writable)
+                return
+            except (OSError, ssl.SSLError) as exc:
+                core.connection_lost(TransportError(f"cannot write to the daemon: {exc}"))
+                self._process()
+                return
+
+    def _on_writable(self) -> None:
+        view = self._pending_out
+        try:
+            while view:
+                sent = self._sock.send(view)
+                view = view[sent:]
+            while self._pending_fds:
+                self.transport.send_with_fds(b"\0", self._pending_fds[0])
+                self._pending_fds.pop(0)
+        except (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
+            self._pending_out = view
+            return
+        except (OSError, ssl.SSLError) as exc:
+            self._stop_writing()
+            self.core.connection_lost(TransportError(f"cannot write to the daemon: {exc}"))
+            self._process()
+            return
+        self._stop_writing()
+        self._flush()
+
+    def _stop_writing(self) -> None:
+        self._pending_out = None
+        self._writing = False
+        self._loop.remove_writer(self._fd)
+
+    def _arm_timer(self) -> None:
+        deadline = self.core.next_deadline()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if deadline is not None:
+            delay = max(0.0, deadline - time.monotonic())
+            self._timer = self._loop.call_later(delay, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self.core.tick(time.monotonic())
+        self._process()
+
+    # ------------------------------------------------------------------ endings
+
+    def _on_closed(self, event: ConnectionClosed) -> None:
+        self._loop.remove_reader(self._fd)
+        if self._writing:
+            self._stop_writing()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self.transport.close()
+        self._closed_event.set()
+        self.fire_close(event)
+
+    async def wait_closed(self) -> None:
+        """Wait until the connection has ended."""
+        await self._closed_event.wait()
+
+    def shutdown(self) -> None:
+        """Close the connection from our side now (no RPC sent)."""
+        if self.core.is_open:
+            self.core.close()
+            self._process()
+
+    def start_keepalive(self, interval: float, count: int) -> None:
+        """Start keepalive (interval <= 0 stops it)."""
+        self.core.start_keepalive(time.monotonic(), interval, count)
+        self._arm_timer()
+
+    def call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn`` in the loop soon (used to deliver callbacks outside I/O handlers)."""
+        self._loop.call_soon(fn, *args)
+
+    def _check_usable(self) -> None:
+        super()._check_usable()
+        if not self.core.is_open:
+            raise ConnectionClosedError("the connection is closed") from self.core.close_error

@@ -1,0 +1,367 @@
+"""The blocking driver: thread-safe, and the calling thread does its own socket I/O.
+
+Threading model (leader/follower):
+
+* A thread making a call queues it, writes it, then takes the *reader role* if nobody holds
+  it and reads until its own reply arrives, completing other threads' calls on the way.
+  Threads that find the role taken wait; when the reader leaves, one of them takes over.
+  A sequential caller therefore pays no thread hop.
+* One background thread per connection delivers event callbacks and close callbacks in
+  order (so callbacks may make calls), and, once the connection has been idle for a moment,
+  takes the reader role itself so events and keepalive work while the application sleeps.
+  A caller that finds it reading wakes it through a socket pair and takes the role over.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import socket
+import ssl
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Generator
+from typing import Any, Final
+
+from virtwire.api.runtime_base import RuntimeBase
+from virtwire.errors import (
+    CallTimeoutError,
+    ConnectionClosedError,
+    Error,
+    TransportError,
+)
+from virtwire.rpc.connection import ProcedureLike, RpcConnection
+from virtwire.rpc.events import (
+    NEED_DATA,
+    CallFailed,
+    ConnectionClosed,
+    Message,
+    Reply,
+)
+from virtwire.rpc.exchange import Exchange, Instruction
+
+_READ_SIZE: Final = 256 * 1024
+#: How long the connection must be idle before the background thread reads.
+IDLE_GRACE: Final = 0.05
+_POLLIN: Final = select.POLLIN | select.POLLPRI | select.POLLHUP | select.POLLERR
+
+
+class _Waiter:
+    __slots__ = ("done", "value", "error")
+
+    def __init__(self) -> None:
+        self.done = False
+        self.value: Any = None
+        self.error: Error | None = None
+
+
+class BlockingRuntime(RuntimeBase):
+    """Drives one :class:`RpcConnection` over one blocking socket, from any thread."""
+
+    def __init__(self, transport: Any, core: RpcConnection) -> None:
+        super().__init__(transport, core)
+        self._sock = transport.sock
+        self._sock.setblocking(True)
+        self._tls = isinstance(self._sock, ssl.SSLSocket)
+        self._can_fds = bool(getattr(transport, "can_pass_fds", False))
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)  # followers wait here
+        self._bg_cond = threading.Condition(self._lock)  # the background thread waits here
+        self._send_lock = threading.Lock()
+        self._reading = False
+        self._bg_reading = False
+        self._callers = 0
+        self._last_active = time.monotonic()
+        self._messages: deque[Any] = deque()
+        self._closed_event: ConnectionClosed | None = None
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._poll = select.poll()
+        self._poll.register(self._sock.fileno(), _POLLIN)
+        self._bg_poll = select.poll()
+        self._bg_poll.register(self._sock.fileno(), _POLLIN)
+        self._bg_poll.register(self._wake_r.fileno(), select.POLLIN)
+        self._thread = threading.Thread(
+            target=self._background, name="virtwire-dispatch", daemon=True
+        )
+        self._thread.start()
+
+    # ------------------------------------------------------------------ calls
+
+    def call(
+        self, proc: ProcedureLike, args: Any = None, *, timeout: float | None = None,
+        fds: Any = (), stream: Any = None,
+    ) -> Any:
+        """Send one call and wait for its reply value (``(value, fds)`` when fds come back)."""
+        if self._forked:
+            self._check_usable()
+        waiter = _Waiter()
+        with self._lock:
+            if not self.core.is_open:
+                raise ConnectionClosedError(
+                    "the connection is closed"
+                ) from self.core.close_error
+            serial = self.core.send_call(proc, args, token=waiter, fds=fds, stream=stream)
+            self._callers += 1
+        try:
+            self._flush()
+            timeout = self.default_timeout if timeout is None else timeout
+            deadline = None if timeout is None or timeout <= 0 else time.monotonic() + timeout
+            if not self._wait(waiter, deadline):
+                with self._lock:
+                    self.core.abandon(serial)
+                self._flush()
+                raise CallTimeoutError(f"no reply to {proc.name} within {timeout:g} s")
+        finally:
+            with self._lock:
+                self._callers -= 1
+                self._last_active = time.monotonic()
+        if waiter.error is not None:
+            raise waiter.error
+        return waiter.value
+
+    def _wait(self, waiter: _Waiter, deadline: float | None) -> bool:
+        """Wait for ``waiter``, reading when nobody else does; False on timeout."""
+        lock = self._lock
+        with lock:
+            while not waiter.done:
+                if deadline is not None and time.monotonic() >= deadline:
+                    return False
+                if not self._reading:
+                    self._reading = True
+                    lock.release()
+                    try:
+                        self._read_once(deadline, self._poll)
+                    finally:
+                        lock.acquire()
+                        self._reading = False
+                        self._cond.notify_all()
+                elif self._bg_reading:
+                    self._wake_w.send(b"\0")
+                    self._cond.wait(None if deadline is None else deadline - time.monotonic())
+                else:
+                    self._cond.wait(None if deadline is None else deadline - time.monotonic())
+        return True
+
+    def run(self, exchange: Generator[Any, Any, Any]) -> Any:
+        """Run a multi-step exchange (a generator yielding calls) to its end."""
+        step = Exchange(exchange)
+        item = step.start()
+        while True:
+            if isinstance(item, Instruction):
+                with self._lock:
+                    result = self._apply(item)
+                item = step.send(result)
+                continue
+            if item is Exchange.DONE:
+                return step.result
+            try:
+                value = self.call(item.proc, item.args)
+            except Error as exc:
+                item = step.throw(exc)
+            else:
+                item = step.send(value)
+
+    # ------------------------------------------------------------------ I/O
+
+    def _read_once(self, deadline: float | None, poller: Any) -> None:
+        """Wait for input until ``deadline`` (or the keepalive's), read once, process."""
+        sock = self._sock
+        core = self.core
+        if not (self._tls and sock.pending()):
+            until = core.next_deadline()
+            if deadline is not None and (until is None or deadline < until):
+                until = deadline
+            ms = None if until is None else max(0, int((until - time.monotonic()) * 1000) + 1)
+            ready = poller.poll(ms)
+            if not ready or all(fd != sock.fileno() for fd, _ in ready):
+                self._drain_wake()
+                with self._lock:
+                    core.tick(time.monotonic())
+                    self._process()
+                self._flush()
+                return
+        fds: list[int] = []
+        try:
+            if self._can_fds:
+                data, fds = self.transport.recv_fds(_READ_SIZE, 32)
+            else:
+                data = sock.recv(_READ_SIZE)
+        except (OSError, ssl.SSLError) as exc:
+            with self._lock:
+                core.connection_lost(TransportError(f"cannot read from the daemon: {exc}"))
+                self._process()
+            return
+        with self._lock:
+            if fds:
+                core.receive_fds(fds)
+            core.receive_data(data)
+            core.tick(time.monotonic())
+            self._process()
+        self._flush()
+
+    def _drain_wake(self) -> None:
+        try:
+            while self._wake_r.recv(64):
+                pass
+        except BlockingIOError:
+            pass
+
+    def _process(self) -> None:
+        """Turn core events into completed waiters and queued callbacks (lock held)."""
+        core = self.core
+        while True:
+            event = core.next_event()
+            if event is NEED_DATA:
+                return
+            cls = event.__class__
+            if cls is Reply:
+                waiter = event.token
+                if waiter is not None:
+                    waiter.value = event.value if not event.fds else (event.value, event.fds)
+                    waiter.done = True
+                else:
+                    for fd in event.fds:
+                        os.close(fd)
+            elif cls is CallFailed:
+                waiter = event.token
+                if waiter is not None:
+                    waiter.error = event.error
+                    waiter.done = True
+            elif cls is Message:
+                self._messages.append(event)
+                self._bg_cond.notify()
+            elif cls is ConnectionClosed:
+                self._closed_event = event
+                self._messages.append(event)
+                self._cond.notify_all()
+                self._bg_cond.notify()
+            else:
+                self.dispatch_stream_event(event)
+
+    def _flush(self) -> None:
+        with self._send_lock:
+            while True:
+                with self._lock:
+                    data = self.core.data_to_send()
+                    fds = self.core.fds_to_send()
+                if not data and not fds:
+                    return
+                try:
+                    if data:
+                        self._sock.sendall(data)
+                    for fd in fds:
+                        self.transport.send_with_fds(b"\0", [fd])
+                except (OSError, ssl.SSLError) as exc:
+                    with self._lock:
+                        self.core.connection_lost(
+                            TransportError(f"cannot write to the daemon: {exc}")
+                        )
+                        self._process()
+                    return
+
+    # ------------------------------------------------------------------ background
+
+    def _background(self) -> None:
+        lock = self._lock
+        while True:
+            with lock:
+                while True:
+                    if self._messages:
+                        break
+                    if self._closed_event is not None:
+                        self._finish()
+                        return
+                    now = time.monotonic()
+                    idle_at = self._last_active + IDLE_GRACE
+                    if not self._reading and not self._callers and now >= idle_at:
+                        self._reading = self._bg_reading = True
+                        break
+                    wait = idle_at - now if now < idle_at else None
+                    ka = self.core.next_deadline()
+                    if ka is not None:
+                        wait = max(0.0, ka - now) if wait is None else min(wait, ka - now)
+                    self._bg_cond.wait(wait)
+                reading = self._bg_reading
+            if reading:
+                try:
+                    self._flush()
+                    self._read_once(None, self._bg_poll)
+                finally:
+                    with lock:
+                        self._reading = self._bg_reading = False
+                        self._cond.notify_all()
+            self._deliver()
+
+    def _deliver(self) -> None:
+        while True:
+            with self._lock:
+                if not self._messages:
+                    return
+                event = self._messages.popleft()
+            if isinstance(event, ConnectionClosed):
+                self._close_transport()
+                self.fire_close(event)
+            else:
+                try:
+                    self.deliver_message(event)
+                except Exception:  # noqa: BLE001 - a failing callback must not stop delivery
+                    pass
+
+    def _finish(self) -> None:
+        self._wake_r.close()
+        self._wake_w.close()
+
+    def _close_transport(self) -> None:
+        try:
+            self.transport.close()
+        except OSError:
+            pass
+
+    # ------------------------------------------------------------------ control
+
+    def shutdown(self) -> None:
+        """Close the connection from our side now (no RPC sent) and stop the thread."""
+        with self._lock:
+            if self.core.is_open:
+                self.core.close()
+                self._process()
+        try:
+            self._wake_w.send(b"\0")
+        except OSError:
+            pass
+        if threading.current_thread() is not self._thread:
+            self._thread.join(5)
+
+    def wait_closed(self, timeout: float | None = None) -> bool:
+        """Wait until the connection has ended; False on timeout."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def start_keepalive(self, interval: float, count: int) -> None:
+        """Start keepalive (interval <= 0 stops it)."""
+        with self._lock:
+            self.core.start_keepalive(time.monotonic(), interval, count)
+            self._bg_cond.notify()
+
+    def call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn`` on the dispatch thread, after the events queued so far."""
+        with self._lock:
+            self._messages.append(_Deferred(fn, args))
+            self._bg_cond.notify()
+
+    def deliver_message(self, event: Any) -> None:
+        """Call a deferred function or the handler of a message."""
+        if isinstance(event, _Deferred):
+            event.fn(*event.args)
+        else:
+            super().deliver_message(event)
+
+
+class _Deferred:
+    __slots__ = ("fn", "args")
+
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        self.fn = fn
+        self.args = args

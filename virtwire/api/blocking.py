@@ -1,0 +1,32 @@
+"""The blocking connection: opens in its constructor, as ``Sys::Virt->new`` does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from virtwire.api._sync import connection as _connection
+from virtwire.rpc.keepalive import DEFAULT_COUNT, DEFAULT_INTERVAL
+
+
+class Connection(_connection.Connection):
+    __doc__ = _connection.Connection.__doc__
+
+    def __init__(
+        self,
+        uri: str | None = None,
+        readonly: bool = False,
+        flags: int = 0,
+        auth: bool | int = False,
+        credlist: Sequence[int] | None = None,
+        callback: Callable[[list[dict[str, Any]]], int] | None = None,
+        *,
+        address: str | None = None,
+        timeout: float | None = None,
+        keepalive: tuple[float, int] | None = (DEFAULT_INTERVAL, DEFAULT_COUNT),
+    ) -> None:
+        super().__init__(
+            uri, readonly, flags, auth, credlist, callback,
+            address=address, timeout=timeout, keepalive=keepalive,
+        )
+        self.open()

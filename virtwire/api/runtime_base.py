@@ -1,0 +1,153 @@
+"""What the asyncio and blocking runtimes share: handlers, close callbacks, fork guard."""
+
+from __future__ import annotations
+
+import os
+import weakref
+from collections.abc import Callable
+from typing import Any, Final
+
+from virtwire.errors import Error, LocalProtocolError
+from virtwire.rpc.connection import (
+    CLOSE_REASON_CLIENT,
+    CLOSE_REASON_EOF,
+    CLOSE_REASON_ERROR,
+    CLOSE_REASON_KEEPALIVE,
+    RpcConnection,
+)
+from virtwire.rpc.events import ConnectionClosed, Message
+from virtwire.rpc.exchange import (
+    ChannelInfo,
+    Instruction,
+    SetSecurityLayer,
+    TransportFacts,
+)
+
+CLOSE_REASONS: Final = {
+    CLOSE_REASON_ERROR: "error",
+    CLOSE_REASON_EOF: "eof",
+    CLOSE_REASON_KEEPALIVE: "keepalive",
+    CLOSE_REASON_CLIENT: "client",
+}
+
+_live: weakref.WeakSet[RuntimeBase] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for runtime in list(_live):
+        runtime._forked = True
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+MessageHandler = Callable[[Message], None]
+CloseHandler = Callable[[ConnectionClosed], None]
+StreamSink = Callable[[Any], None]
+
+
+class RuntimeBase:
+    """State both runtimes keep beside the core."""
+
+    def __init__(self, transport: Any, core: RpcConnection) -> None:
+        self.transport = transport
+        self.core = core
+        self.default_timeout: float | None = None
+        self._forked = False
+        self._message_handlers: dict[tuple[int, int], MessageHandler] = {}
+        self._close_handlers: list[CloseHandler] = []
+        self._stream_sinks: dict[int, StreamSink] = {}
+        self._close_fired = False
+        _live.add(self)
+
+    def _check_usable(self) -> None:
+        if self._forked:
+            raise LocalProtocolError(
+                "this connection was opened in the parent process and cannot be used "
+                "after fork(); open a new connection in the child"
+            )
+
+    @property
+    def forked(self) -> bool:
+        """True in a child process created by fork() after the connection was opened."""
+        return self._forked
+
+    def channel_info(self) -> ChannelInfo:
+        """Facts about the transport that authentication needs."""
+        t = self.transport
+        return ChannelInfo(
+            secure=bool(getattr(t, "secure", False)),
+            ssf=int(getattr(t, "ssf", 0)),
+            can_pass_fds=bool(getattr(t, "can_pass_fds", False)),
+            host=str(getattr(t, "host", "") or "localhost"),
+        )
+
+    def _apply(self, item: Instruction) -> Any:
+        if isinstance(item, SetSecurityLayer):
+            self.core.set_security_layer(item.layer)
+            return None
+        if isinstance(item, TransportFacts):
+            return self.channel_info()
+        raise LocalProtocolError(f"unknown instruction {item!r}")
+
+    # ------------------------------------------------------------------ messages
+
+    def set_message_handler(self, program: int, procedure: int, fn: MessageHandler | None) -> None:
+        """Route asynchronous messages of ``procedure`` to ``fn`` (None removes it)."""
+        if fn is None:
+            self._message_handlers.pop((program, procedure), None)
+        else:
+            self._message_handlers[(program, procedure)] = fn
+
+    def deliver_message(self, event: Message) -> None:
+        """Call the handler registered for the message, if any."""
+        fn = self._message_handlers.get((event.program, event.procedure))
+        if fn is not None:
+            fn(event)
+
+    def dispatch_message(self, event: Message) -> None:
+        """Hand a message to its handler (the blocking runtime defers to its thread)."""
+        self.deliver_message(event)
+
+    # ------------------------------------------------------------------ streams
+
+    def set_stream_sink(self, serial: int, sink: StreamSink | None) -> None:
+        """Route the stream events of ``serial`` to ``sink``."""
+        if sink is None:
+            self._stream_sinks.pop(serial, None)
+        else:
+            self._stream_sinks[serial] = sink
+
+    def dispatch_stream_event(self, event: Any) -> None:
+        """Hand a stream event to the stream that owns it."""
+        sink = self._stream_sinks.get(event.serial)
+        if sink is not None:
+            sink(event)
+
+    # ------------------------------------------------------------------ close
+
+    def add_close_handler(self, fn: CloseHandler) -> None:
+        """Call ``fn(event)`` once when the connection ends."""
+        self._close_handlers.append(fn)
+
+    def remove_close_handler(self, fn: CloseHandler) -> None:
+        """Forget a close handler."""
+        try:
+            self._close_handlers.remove(fn)
+        except ValueError:
+            pass
+
+    def fire_close(self, event: ConnectionClosed) -> None:
+        """Call the close handlers, once."""
+        if self._close_fired:
+            return
+        self._close_fired = True
+        for fn in list(self._close_handlers):
+            try:
+                fn(event)
+            except Exception:  # noqa: BLE001 - a handler's failure must not stop the others
+                pass
+
+    @property
+    def closed_error(self) -> Error | None:
+        """Why the connection ended, if it did for a reason other than the client."""
+        return self.core.close_error

@@ -1,0 +1,213 @@
+"""What generated codecs call: precompiled structs and error construction.
+
+Generated decoders run straight-line code with no bookkeeping besides a
+``where`` string naming the field being decoded.  Only when something
+fails do the helpers here turn the low-level cause (``struct.error``, a
+failed check) into an ``XDRFieldError`` whose message names the path, e.g.
+``remote_domain_get_info_ret.memory: truncated at byte 12``.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Iterable
+from typing import Any, Final
+
+from virtwire.xdr._errors import XDRError
+
+u32_from: Final = struct.Struct(">I").unpack_from
+i32_from: Final = struct.Struct(">i").unpack_from
+u64_from: Final = struct.Struct(">Q").unpack_from
+i64_from: Final = struct.Struct(">q").unpack_from
+f32_from: Final = struct.Struct(">f").unpack_from
+f64_from: Final = struct.Struct(">d").unpack_from
+u32_pack: Final = struct.Struct(">I").pack
+i32_pack: Final = struct.Struct(">i").pack
+u64_pack: Final = struct.Struct(">Q").pack
+i64_pack: Final = struct.Struct(">q").pack
+f32_pack: Final = struct.Struct(">f").pack
+f64_pack: Final = struct.Struct(">d").pack
+unpack_from: Final = struct.unpack_from
+pack: Final = struct.pack
+
+PAD: Final = (b"", b"\0\0\0", b"\0\0", b"\0")
+"""Zero padding after ``n`` bytes of data, indexed by ``n & 3``."""
+WORD_FALSE: Final = b"\0\0\0\0"
+WORD_TRUE: Final = b"\0\0\0\1"
+BOOLS: Final = {0: False, 1: True}
+
+DECODE_ERRORS: Final = (XDRError, struct.error)
+ENCODE_ERRORS: Final = (
+    XDRError,
+    struct.error,
+    TypeError,
+    AttributeError,
+    KeyError,
+    ValueError,
+    OverflowError,
+    UnicodeError,
+)
+
+
+class XDRFieldError(XDRError):
+    """An ``XDRError`` that knows the type, field path and reason of the failure."""
+
+    def __init__(self, type_name: str, path: tuple[str, ...], reason: str) -> None:
+        self.type_name = type_name
+        self.path = path
+        self.reason = reason
+        super().__init__(_message(type_name, path, reason))
+
+
+def _message(type_name: str, path: tuple[str, ...], reason: str) -> str:
+    joined = "".join(p if p.startswith("[") else "." + p for p in path)
+    head = (type_name + joined) if type_name else joined.lstrip(".")
+    return f"{head}: {reason}" if head else reason
+
+
+def fault(reason: str) -> XDRFieldError:
+    """An error not yet placed in any type; the enclosing decoder adds the path."""
+    return XDRFieldError("", (), reason)
+
+
+def truncated(at: int) -> XDRFieldError:
+    return fault(f"truncated at byte {at}")
+
+
+def too_long(n: int, limit: int, at: int) -> XDRFieldError:
+    return fault(f"length {n} exceeds maximum {limit} at byte {at}")
+
+
+def bad_padding(at: int) -> XDRFieldError:
+    return fault(f"non-zero padding at byte {at}")
+
+
+def bad_bool(value: int, at: int) -> XDRFieldError:
+    return fault(f"invalid bool {value} at byte {at}")
+
+
+def bad_enum(type_name: str, value: int, at: int) -> XDRFieldError:
+    return fault(f"unknown {type_name} value {value} at byte {at}")
+
+
+def bad_range(value: int, kind: str, at: int) -> XDRFieldError:
+    return fault(f"{kind} value {value} out of range at byte {at}")
+
+
+def bad_discriminant(value: int, at: int) -> XDRFieldError:
+    return fault(f"unknown union discriminant {value} at byte {at}")
+
+
+def _split(where: str) -> tuple[str, ...]:
+    return tuple(p for p in where.split(".") if p) if where else ()
+
+
+def _run_field(where: str, available: int) -> tuple[str, int]:
+    """Pick the field of a merged run ``a@0,b@4,@12`` that ``available`` bytes cut."""
+    marks: list[tuple[str, int]] = []
+    for item in where.split(","):
+        name, _, offset = item.partition("@")
+        marks.append((name, int(offset)))
+    for (name, off), (_, nxt) in zip(marks, marks[1:], strict=False):
+        if nxt > available:
+            return name, off
+    return marks[0]
+
+
+def fail(e: Exception, type_name: str, where: str, buf: bytes | memoryview, pos: int) -> XDRError:
+    """Turn a decoding failure inside ``type_name`` at field ``where`` into an ``XDRError``."""
+    if isinstance(e, XDRFieldError):
+        return XDRFieldError(type_name, _split(where) + e.path, e.reason)
+    if isinstance(e, struct.error):
+        if "@" in where:
+            name, off = _run_field(where, len(buf) - pos)
+            return XDRFieldError(type_name, _split(name), f"truncated at byte {pos + off}")
+        return XDRFieldError(type_name, _split(where), f"truncated at byte {pos}")
+    return XDRFieldError(type_name, _split(where), str(e))
+
+
+def fail_item(e: Exception, index: int, pos: int) -> XDRError:
+    """Add an array index to a failure inside element ``index``."""
+    if isinstance(e, XDRFieldError):
+        return XDRFieldError("", (f"[{index}]",) + e.path, e.reason)
+    if isinstance(e, struct.error):
+        return XDRFieldError("", (f"[{index}]",), f"truncated at byte {pos}")
+    return XDRFieldError("", (f"[{index}]",), str(e))
+
+
+def fail_pack(e: Exception, type_name: str, where: str, value: object) -> XDRError:
+    """Turn an encoding failure inside ``type_name`` at field ``where`` into an ``XDRError``."""
+    if isinstance(e, XDRFieldError):
+        return XDRFieldError(type_name, _split(where) + e.path, e.reason)
+    if "@" in where:
+        # A merged run of fixed-size fields: find the field that does not pack.
+        for item in where.split(","):
+            name, _, fmt = item.partition("@")
+            if not name:
+                continue
+            try:
+                struct.pack(">" + fmt.split(":")[-1], getattr(value, name))
+            except (struct.error, TypeError, AttributeError) as inner:
+                return XDRFieldError(type_name, _split(name), _describe(inner))
+        return XDRFieldError(type_name, (), _describe(e))
+    return XDRFieldError(type_name, _split(where), _describe(e))
+
+
+def fail_pack_item(e: Exception, index: int) -> XDRError:
+    """Add an array index to an encoding failure inside element ``index``."""
+    if isinstance(e, XDRFieldError):
+        return XDRFieldError("", (f"[{index}]",) + e.path, e.reason)
+    return XDRFieldError("", (f"[{index}]",), _describe(e))
+
+
+def _describe(e: Exception) -> str:
+    if isinstance(e, AttributeError | TypeError):
+        return f"wrong type ({e})"
+    if isinstance(e, KeyError):
+        return f"invalid value {e.args[0]!r}" if e.args else "invalid value"
+    return str(e)
+
+
+def pack_signed_chars(data: bytes) -> tuple[int, ...]:
+    """Map bytes to the signed values ``char`` arrays carry on the wire."""
+    return tuple(b - 256 if b > 127 else b for b in data)
+
+
+def chars_to_bytes(values: tuple[int, ...], at: int) -> bytes:
+    """Map wire ``char`` values (signed or unsigned, as C peers send) to bytes."""
+    for k, c in enumerate(values):
+        if not -128 <= c <= 255:
+            raise bad_range(c, "char", at + 4 * k)
+    return bytes(c & 0xFF for c in values)
+
+
+def fail_items(
+    e: Exception,
+    unpack_item: Callable[[bytes | memoryview, int], tuple[object, int]],
+    buf: bytes | memoryview,
+    start: int,
+    count: int,
+) -> XDRError:
+    """Find which element of an array decoded in place failed, by decoding again slowly."""
+    pos = start
+    for index in range(count):
+        try:
+            _, pos = unpack_item(buf, pos)
+        except XDRFieldError as inner:
+            return XDRFieldError("", (f"[{index}]",) + inner.path, inner.reason)
+    return fail_item(e, count, pos)  # pragma: no cover - the slow pass always fails too
+
+
+def fail_pack_items(
+    e: Exception, pack_item: Callable[[bytearray, Any], None], items: Iterable[object]
+) -> XDRError:
+    """Find which element of an array encoded in place failed, by encoding again slowly."""
+    try:
+        for index, item in enumerate(items):
+            try:
+                pack_item(bytearray(), item)
+            except XDRFieldError as inner:
+                return XDRFieldError("", (f"[{index}]",) + inner.path, inner.reason)
+    except TypeError:
+        pass
+    return XDRFieldError("", (), _describe(e))
