@@ -102,12 +102,14 @@ def import_text(text: str, file: str, version: str) -> str:
 
 
 def import_protocol(source: Path, dest: Path, version: str) -> list[Path]:
-    """Import every known ``.x`` file from ``source`` into ``dest``."""
+    """Import every known ``.x`` file from ``source`` into ``dest``; return those that changed."""
     dest.mkdir(parents=True, exist_ok=True)
     written = []
     for name in PROTOCOL_FILES:
         text = (source / name).read_text(encoding="utf-8")
         target = dest / name
-        target.write_text(import_text(text, name, version), encoding="utf-8")
-        written.append(target)
+        result = import_text(text, name, version)
+        if not target.exists() or target.read_text(encoding="utf-8") != result:
+            target.write_text(result, encoding="utf-8")
+            written.append(target)
     return written

@@ -10,6 +10,7 @@ field being coded, read by the error helpers only when something fails.
 from __future__ import annotations
 
 import keyword
+import re
 
 from codegen.errors import CodegenError
 from codegen.ir import Const, Enum, Program, Struct, Typedef, Union
@@ -68,9 +69,13 @@ def attr_name(field: str) -> str:
     return field + "_" if keyword.iskeyword(field) else field
 
 
+_TEMP = re.compile(r"^(?:a|b|d|f|i|k|n|p|r|s|u|x|start|_i)\d+$")
+"""Names of the temporaries ``_Body.tmp`` makes; fields must not shadow them."""
+
+
 def _local(field: str) -> str:
     name = attr_name(field)
-    return name + "_" if name in _RESERVED else name
+    return name + "_" if name in _RESERVED or _TEMP.match(name) else name
 
 
 class _Body:
@@ -97,14 +102,14 @@ class ModuleRenderer:
         self.shaper = Shaper(ns)
         self.source = source
         self.module = program.module
-        self.structs: dict[str, str] = {}  # format -> name of precompiled struct
+        self.structs: set[str] = set()  # formats of the precompiled structs
         self.used_runtime: set[str] = set()
         self.imported: dict[str, set[str]] = {}
-        self.uses_struct_module = False
 
     # -- names -------------------------------------------------------------
 
     def _rt(self, name: str) -> str:
+        assert name in _RUNTIME, name
         self.used_runtime.add(name)
         return name
 
@@ -115,7 +120,7 @@ class ModuleRenderer:
 
     def _run_struct(self, fmt: str, mode: str) -> str:
         name = f"_{mode}_{fmt}"
-        self.structs[fmt] = fmt
+        self.structs.add(fmt)
         return name
 
     def _enum_map(self, enum: str) -> str:
@@ -414,6 +419,9 @@ class ModuleRenderer:
     def _encode_array(self, b: _Body, d: int, shape: Array, expr: str) -> None:
         elem = shape.elem
         n = b.tmp("n")
+        b.add(d, f"if not isinstance({expr}, list | tuple):")
+        message = f'f"expected a list, got {{type({expr}).__name__}}"'
+        b.add(d + 1, f"raise {self._rt('fault')}({message})")
         b.add(d, f"{n} = len({expr})")
         if shape.fixed:
             b.add(d, f"if {n} != {shape.size}:")

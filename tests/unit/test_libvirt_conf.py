@@ -116,10 +116,14 @@ def test_no_aliases() -> None:
 @pytest.mark.parametrize(
     ("entries", "message"),
     [
-        (["nohost"], "Malformed 'uri_aliases' config entry 'nohost', expected 'alias=uri://host/path'"),
+        (
+            ["nohost"],
+            "Malformed 'uri_aliases' config entry 'nohost', expected 'alias=uri://host/path'",
+        ),
         (
             ["bad.name=x"],
-            "Malformed 'uri_aliases' config entry 'bad.name=x', aliases may only contain 'a-Z, 0-9, _, -'",
+            "Malformed 'uri_aliases' config entry 'bad.name=x', "
+            "aliases may only contain 'a-Z, 0-9, _, -'",
         ),
     ],
 )

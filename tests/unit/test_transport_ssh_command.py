@@ -34,7 +34,7 @@ LIBVIRT_ARGV = [
         "qemu+ssh://root@host:2222/system?keyfile=/k&foo=a%20b&command=/x/ssh",
         [
             "/x/ssh", "-p", "2222", "-l", "root", "-i", "/k", "-T", "-e", "none", "--", "host",
-            auto("'''\\''qemu:///system?foo=a%20b'\\'''"),
+            auto("'''\\''qemu:///system?foo=a%20b'\\''''"),
         ],
     ),
     (

@@ -1,10 +1,12 @@
-"""parse_uri: libvirt's remote-driver rules, table by table (expectations checked against libvirt)."""
+"""parse_uri: libvirt's remote-driver rules, table by table (checked against libvirt)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from virtwire.errors import Error
 from virtwire.transport.libvirt_conf import LibvirtConf
@@ -79,7 +81,14 @@ def test_user(uri: str, user_name: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("transport", "secure"),
-    [("unix", True), ("tls", True), ("ssh", True), ("libssh", True), ("tcp", False), ("ext", False)],
+    [
+        ("unix", True),
+        ("tls", True),
+        ("ssh", True),
+        ("libssh", True),
+        ("tcp", False),
+        ("ext", False),
+    ],
 )
 def test_secure(transport: str, secure: bool) -> None:
     uri = "qemu+ext:///system?command=x" if transport == "ext" else f"qemu+{transport}://h/system"
@@ -129,7 +138,10 @@ def test_name(uri: str, name: str) -> None:
     ("uri", "helper"),
     [
         # libvirt >= 10 keeps mode and socket for virt-ssh-helper, in their places.
-        ("qemu+ssh://h/system?socket=/s&Mode=legacy&z=1", "qemu:///system?socket=%2Fs&Mode=legacy&z=1"),
+        (
+            "qemu+ssh://h/system?socket=/s&Mode=legacy&z=1",
+            "qemu:///system?socket=%2Fs&Mode=legacy&z=1",
+        ),
         ("qemu+ssh://h/system?name=x&mode=legacy", "x"),
         ("qemu+ssh://h/system", "qemu:///system"),
     ],
@@ -203,6 +215,7 @@ def test_defaults() -> None:
             Error.ERR_INVALID_ARG,
         ),
         ("qemu+ssh://h/system?mode=bogus", "Unknown remote mode 'bogus'", Error.ERR_INVALID_ARG),
+        ("qemu:///system?mode=", "Unknown remote mode ''", Error.ERR_INVALID_ARG),
         ("qemu+ssh://h/system?proxy=bogus", "Unknown proxy type 'bogus'", Error.ERR_INVALID_ARG),
         (
             "qemu+ssh://h/system?proxy=native&netcat=nc",
@@ -214,7 +227,11 @@ def test_defaults() -> None:
             "Cannot use direct socket mode for ssh transport",
             Error.ERR_OPERATION_UNSUPPORTED,
         ),
-        ("qemu://h/system?auth=kerberos", "unknown authentication type kerberos", Error.ERR_AUTH_FAILED),
+        (
+            "qemu://h/system?auth=kerberos",
+            "unknown authentication type kerberos",
+            Error.ERR_AUTH_FAILED,
+        ),
         ("/system", "URI '/system' does not include a driver name", Error.ERR_NO_CONNECT),
         (
             "qemu+libssh://h/system?known_hosts_verify=maybe",
@@ -237,7 +254,13 @@ def test_errors(uri: str, message: str, code: int) -> None:
 
 @pytest.mark.parametrize(
     "uri",
-    ["qemu+ssh://h:/system", "qemu+ssh://h:x/system", "qemu://h/sys tem", "qemu://[::1/system", "qemu://a@b@c/"],
+    [
+        "qemu+ssh://h:/system",
+        "qemu+ssh://h:x/system",
+        "qemu://h/sys tem",
+        "qemu://[::1/system",
+        "qemu://a@b@c/",
+    ],
 )
 def test_unparsable(uri: str) -> None:
     with pytest.raises(Error) as info:
@@ -263,9 +286,27 @@ def test_sasl_mech() -> None:
     [
         ("qemu:///system", False, "/var/run/libvirt/libvirt-sock", "libvirtd", "legacy"),
         ("qemu:///system", True, "/var/run/libvirt/libvirt-sock-ro", "libvirtd", "legacy"),
-        ("qemu:///system?mode=direct", False, "/var/run/libvirt/virtqemud-sock", "virtqemud", "direct"),
-        ("network:///system?mode=direct", True, "/var/run/libvirt/virtnetworkd-sock-ro", "virtnetworkd", "direct"),
-        ("qemu:///system?mode=legacy", False, "/var/run/libvirt/libvirt-sock", "libvirtd", "legacy"),
+        (
+            "qemu:///system?mode=direct",
+            False,
+            "/var/run/libvirt/virtqemud-sock",
+            "virtqemud",
+            "direct",
+        ),
+        (
+            "network:///system?mode=direct",
+            True,
+            "/var/run/libvirt/virtnetworkd-sock-ro",
+            "virtnetworkd",
+            "direct",
+        ),
+        (
+            "qemu:///system?mode=legacy",
+            False,
+            "/var/run/libvirt/libvirt-sock",
+            "libvirtd",
+            "legacy",
+        ),
         ("qemu+unix:///system?socket=/tmp/s", False, "/tmp/s", None, "auto"),
         ("qemu+ssh://h/system", True, "/var/run/libvirt/libvirt-sock-ro", "libvirtd", "legacy"),
         ("qemu+ssh://h/session", False, "/var/run/libvirt/libvirt-sock", "libvirtd", "legacy"),
@@ -283,7 +324,11 @@ def test_socket_as_root(
 def test_auto_mode_prefers_an_existing_modular_socket() -> None:
     present = {"/var/run/libvirt/virtqemud-sock", "/var/run/libvirt/libvirt-sock"}
     t = parse_uri("qemu:///system", euid=0, env={}, exists=present.__contains__)
-    assert (t.socket, t.mode, t.daemon) == ("/var/run/libvirt/virtqemud-sock", "direct", "virtqemud")
+    assert (t.socket, t.mode, t.daemon) == (
+        "/var/run/libvirt/virtqemud-sock",
+        "direct",
+        "virtqemud",
+    )
     t = parse_uri("lxc:///system", euid=0, env={}, exists=present.__contains__)
     assert (t.socket, t.mode) == ("/var/run/libvirt/libvirt-sock", "legacy")
 
@@ -406,3 +451,24 @@ def test_split_uri_parts() -> None:
     )
     s = split_uri("test:///default")
     assert (s.server, s.path) == (None, "/default")
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=8),
+            st.text(max_size=12),
+        ),
+        max_size=5,
+    )
+)
+def test_params_round_trip(params: list[tuple[str, str]]) -> None:
+    assert parse_params(format_params(params)) == tuple(params)
+
+
+@given(st.text(max_size=30))
+def test_split_uri_never_crashes_unexpectedly(text: str) -> None:
+    try:
+        split_uri(text)
+    except Error as exc:
+        assert exc.message.startswith(f"Unable to parse URI {text}")

@@ -7,7 +7,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any, Final
 
-from virtwire.errors import Error, LocalProtocolError
+from virtwire.errors import ConnectionClosedError, Error, LocalProtocolError, TransportError
 from virtwire.rpc.connection import (
     CLOSE_REASON_CLIENT,
     CLOSE_REASON_EOF,
@@ -39,6 +39,13 @@ def _after_fork_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
+
+def io_error(exc: BaseException, action: str) -> Error:
+    """The error for a failed socket operation (``action``: "read from", "write to")."""
+    if isinstance(exc, (ConnectionResetError, BrokenPipeError)):
+        return ConnectionClosedError(f"the daemon closed the connection ({exc})")
+    return TransportError(f"cannot {action} the daemon: {exc}")
+
 
 MessageHandler = Callable[[Message], None]
 CloseHandler = Callable[[ConnectionClosed], None]

@@ -518,6 +518,8 @@ def pack_admin_connect_list_servers_ret(out: bytearray, v: admin_connect_list_se
     try:
         where = "servers"
         f1 = v.servers
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # ADMIN_SERVER_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -750,6 +752,8 @@ def pack_admin_server_get_threadpool_parameters_ret(
     try:
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 32:  # ADMIN_SERVER_THREADPOOL_PARAMETERS_MAX
             raise fault(f"length {n2} exceeds maximum 32")
@@ -896,6 +900,8 @@ def pack_admin_server_set_threadpool_parameters_args(
         pack_admin_nonnull_server(out, v.srv)
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 32:  # ADMIN_SERVER_THREADPOOL_PARAMETERS_MAX
             raise fault(f"length {n2} exceeds maximum 32")
@@ -1038,6 +1044,8 @@ def pack_admin_server_list_clients_ret(out: bytearray, v: admin_server_list_clie
     try:
         where = "clients"
         f1 = v.clients
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # ADMIN_CLIENT_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -1251,6 +1259,8 @@ def pack_admin_client_get_info_ret(out: bytearray, v: admin_client_get_info_ret)
     try:
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 64:  # ADMIN_CLIENT_INFO_PARAMETERS_MAX
             raise fault(f"length {n2} exceeds maximum 64")
@@ -1457,6 +1467,8 @@ def pack_admin_server_get_client_limits_ret(
     try:
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 32:  # ADMIN_SERVER_CLIENT_LIMITS_MAX
             raise fault(f"length {n2} exceeds maximum 32")
@@ -1603,6 +1615,8 @@ def pack_admin_server_set_client_limits_args(
         pack_admin_nonnull_server(out, v.srv)
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 32:  # ADMIN_SERVER_CLIENT_LIMITS_MAX
             raise fault(f"length {n2} exceeds maximum 32")

@@ -2800,6 +2800,8 @@ def pack_remote_node_get_cpu_stats_ret(out: bytearray, v: remote_node_get_cpu_st
     try:
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16:  # REMOTE_NODE_CPU_STATS_MAX
             raise fault(f"length {n2} exceeds maximum 16")
@@ -2916,6 +2918,8 @@ def pack_remote_node_get_memory_stats_ret(
     try:
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16:  # REMOTE_NODE_MEMORY_STATS_MAX
             raise fault(f"length {n2} exceeds maximum 16")
@@ -3008,6 +3012,8 @@ def pack_remote_node_get_cells_free_memory_ret(
     try:
         where = "cells"
         f1 = v.cells
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 1024:  # REMOTE_NODE_MAX_CELLS
             raise fault(f"length {n2} exceeds maximum 1024")
@@ -3259,6 +3265,8 @@ def pack_remote_domain_get_scheduler_parameters_ret(
     try:
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16:  # REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX
             raise fault(f"length {n2} exceeds maximum 16")
@@ -3431,6 +3439,8 @@ def pack_remote_domain_get_scheduler_parameters_flags_ret(
     try:
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16:  # REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX
             raise fault(f"length {n2} exceeds maximum 16")
@@ -3568,6 +3578,8 @@ def pack_remote_domain_set_scheduler_parameters_args(
         pack_remote_nonnull_domain(out, v.dom)
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16:  # REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX
             raise fault(f"length {n2} exceeds maximum 16")
@@ -3716,6 +3728,8 @@ def pack_remote_domain_set_scheduler_parameters_flags_args(
         pack_remote_nonnull_domain(out, v.dom)
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16:  # REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX
             raise fault(f"length {n2} exceeds maximum 16")
@@ -3865,6 +3879,8 @@ def pack_remote_domain_set_blkio_parameters_args(
         pack_remote_nonnull_domain(out, v.dom)
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16:  # REMOTE_DOMAIN_BLKIO_PARAMETERS_MAX
             raise fault(f"length {n2} exceeds maximum 16")
@@ -4042,6 +4058,8 @@ def pack_remote_domain_get_blkio_parameters_ret(
     try:
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16:  # REMOTE_DOMAIN_BLKIO_PARAMETERS_MAX
             raise fault(f"length {n2} exceeds maximum 16")
@@ -4191,6 +4209,8 @@ def pack_remote_domain_set_memory_parameters_args(
         pack_remote_nonnull_domain(out, v.dom)
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16:  # REMOTE_DOMAIN_MEMORY_PARAMETERS_MAX
             raise fault(f"length {n2} exceeds maximum 16")
@@ -4368,6 +4388,8 @@ def pack_remote_domain_get_memory_parameters_ret(
     try:
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16:  # REMOTE_DOMAIN_MEMORY_PARAMETERS_MAX
             raise fault(f"length {n2} exceeds maximum 16")
@@ -4576,6 +4598,8 @@ def pack_remote_domain_set_numa_parameters_args(
         pack_remote_nonnull_domain(out, v.dom)
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16:  # REMOTE_DOMAIN_NUMA_PARAMETERS_MAX
             raise fault(f"length {n2} exceeds maximum 16")
@@ -4753,6 +4777,8 @@ def pack_remote_domain_get_numa_parameters_ret(
     try:
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16:  # REMOTE_DOMAIN_NUMA_PARAMETERS_MAX
             raise fault(f"length {n2} exceeds maximum 16")
@@ -4902,6 +4928,8 @@ def pack_remote_domain_set_perf_events_args(
         pack_remote_nonnull_domain(out, v.dom)
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 64:  # REMOTE_DOMAIN_PERF_EVENTS_MAX
             raise fault(f"length {n2} exceeds maximum 64")
@@ -5075,6 +5103,8 @@ def pack_remote_domain_get_perf_events_ret(
     try:
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 64:  # REMOTE_DOMAIN_PERF_EVENTS_MAX
             raise fault(f"length {n2} exceeds maximum 64")
@@ -5355,6 +5385,8 @@ def pack_remote_domain_block_stats_flags_ret(
     try:
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16:  # REMOTE_DOMAIN_BLOCK_STATS_PARAMETERS_MAX
             raise fault(f"length {n2} exceeds maximum 16")
@@ -5670,6 +5702,8 @@ def pack_remote_domain_set_interface_parameters_args(
         out += PAD[n3 & 3]
         where = "params"
         f4 = v.params
+        if not isinstance(f4, list | tuple):
+            raise fault(f"expected a list, got {type(f4).__name__}")
         n5 = len(f4)
         if n5 > 16:  # REMOTE_DOMAIN_INTERFACE_PARAMETERS_MAX
             raise fault(f"length {n5} exceeds maximum 16")
@@ -5868,6 +5902,8 @@ def pack_remote_domain_get_interface_parameters_ret(
     try:
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16:  # REMOTE_DOMAIN_INTERFACE_PARAMETERS_MAX
             raise fault(f"length {n2} exceeds maximum 16")
@@ -6027,6 +6063,8 @@ def pack_remote_domain_memory_stats_ret(out: bytearray, v: remote_domain_memory_
     try:
         where = "stats"
         f1 = v.stats
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 1024:  # REMOTE_DOMAIN_MEMORY_STATS_MAX
             raise fault(f"length {n2} exceeds maximum 1024")
@@ -6393,6 +6431,8 @@ def pack_remote_connect_list_domains_ret(
     try:
         where = "ids"
         f1 = v.ids
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_DOMAIN_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -7715,6 +7755,8 @@ def pack_remote_domain_save_params_args(out: bytearray, v: remote_domain_save_pa
         pack_remote_nonnull_domain(out, v.dom)
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 64:  # REMOTE_DOMAIN_SAVE_PARAMS_MAX
             raise fault(f"length {n2} exceeds maximum 64")
@@ -7987,6 +8029,8 @@ def pack_remote_domain_restore_params_args(
     try:
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 64:  # REMOTE_DOMAIN_SAVE_PARAMS_MAX
             raise fault(f"length {n2} exceeds maximum 64")
@@ -9376,6 +9420,8 @@ def pack_remote_connect_list_defined_domains_ret(
     try:
         where = "names"
         f1 = v.names
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_DOMAIN_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -9913,6 +9959,8 @@ def pack_remote_domain_send_key_args(out: bytearray, v: remote_domain_send_key_a
         out += _pack_II(v.codeset, v.holdtime)
         where = "keycodes"
         f1 = v.keycodes
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16:  # REMOTE_DOMAIN_SEND_KEY_MAX
             raise fault(f"length {n2} exceeds maximum 16")
@@ -10565,6 +10613,8 @@ def pack_remote_domain_get_vcpus_ret(out: bytearray, v: remote_domain_get_vcpus_
     try:
         where = "info"
         f1 = v.info
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_VCPUINFO_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -10798,6 +10848,8 @@ def pack_remote_domain_get_iothread_info_ret(
     try:
         where = "info"
         f1 = v.info
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_IOTHREAD_INFO_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -11079,6 +11131,8 @@ def pack_remote_domain_set_iothread_params_args(
         out += u32_pack(f1)
         where = "params"
         f2 = v.params
+        if not isinstance(f2, list | tuple):
+            raise fault(f"expected a list, got {type(f2).__name__}")
         n3 = len(f2)
         if n3 > 64:  # REMOTE_DOMAIN_IOTHREAD_PARAMS_MAX
             raise fault(f"length {n3} exceeds maximum 64")
@@ -11305,6 +11359,8 @@ def pack_remote_domain_get_security_label_list_ret(
     try:
         where = "labels"
         f1 = v.labels
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 64:  # REMOTE_SECURITY_LABEL_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 64")
@@ -12623,6 +12679,8 @@ def pack_remote_domain_block_copy_args(out: bytearray, v: remote_domain_block_co
         out += PAD[n6 & 3]
         where = "params"
         f7 = v.params
+        if not isinstance(f7, list | tuple):
+            raise fault(f"expected a list, got {type(f7).__name__}")
         n8 = len(f7)
         if n8 > 16:  # REMOTE_DOMAIN_BLOCK_COPY_PARAMETERS_MAX
             raise fault(f"length {n8} exceeds maximum 16")
@@ -12928,6 +12986,8 @@ def pack_remote_domain_set_block_io_tune_args(
         out += PAD[n3 & 3]
         where = "params"
         f4 = v.params
+        if not isinstance(f4, list | tuple):
+            raise fault(f"expected a list, got {type(f4).__name__}")
         n5 = len(f4)
         if n5 > 32:  # REMOTE_DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX
             raise fault(f"length {n5} exceeds maximum 32")
@@ -13144,6 +13204,8 @@ def pack_remote_domain_get_block_io_tune_ret(
     try:
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 32:  # REMOTE_DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX
             raise fault(f"length {n2} exceeds maximum 32")
@@ -13315,6 +13377,8 @@ def pack_remote_domain_set_throttle_group_args(
         out += PAD[n3 & 3]
         where = "params"
         f4 = v.params
+        if not isinstance(f4, list | tuple):
+            raise fault(f"expected a list, got {type(f4).__name__}")
         n5 = len(f4)
         if n5 > 32:  # REMOTE_DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX
             raise fault(f"length {n5} exceeds maximum 32")
@@ -13572,6 +13636,8 @@ def pack_remote_domain_get_cpu_stats_ret(
     try:
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 2048:  # REMOTE_DOMAIN_GET_CPU_STATS_MAX
             raise fault(f"length {n2} exceeds maximum 2048")
@@ -13819,6 +13885,8 @@ def pack_remote_connect_list_networks_ret(
     try:
         where = "names"
         f1 = v.names
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_NETWORK_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -13954,6 +14022,8 @@ def pack_remote_connect_list_defined_networks_ret(
     try:
         where = "names"
         f1 = v.names
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_NETWORK_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -14978,6 +15048,8 @@ def pack_remote_connect_list_nwfilters_ret(
     try:
         where = "names"
         f1 = v.names
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_NWFILTER_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -15534,6 +15606,8 @@ def pack_remote_connect_list_interfaces_ret(
     try:
         where = "names"
         f1 = v.names
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_INTERFACE_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -15669,6 +15743,8 @@ def pack_remote_connect_list_defined_interfaces_ret(
     try:
         where = "names"
         f1 = v.names
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_INTERFACE_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -16252,6 +16328,8 @@ def pack_remote_auth_list_ret(out: bytearray, v: remote_auth_list_ret) -> None:
     try:
         where = "types"
         f1 = v.types
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 20:  # REMOTE_AUTH_TYPE_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 20")
@@ -16677,6 +16755,8 @@ def pack_remote_connect_list_storage_pools_ret(
     try:
         where = "names"
         f1 = v.names
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_STORAGE_POOL_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -16812,6 +16892,8 @@ def pack_remote_connect_list_defined_storage_pools_ret(
     try:
         where = "names"
         f1 = v.names
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_STORAGE_POOL_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -18047,6 +18129,8 @@ def pack_remote_storage_pool_list_volumes_ret(
     try:
         where = "names"
         f1 = v.names
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_STORAGE_VOL_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -19167,6 +19251,8 @@ def pack_remote_node_list_devices_ret(out: bytearray, v: remote_node_list_device
     try:
         where = "names"
         f1 = v.names
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 65536:  # REMOTE_NODE_DEVICE_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 65536")
@@ -19762,6 +19848,8 @@ def pack_remote_node_device_list_caps_ret(
     try:
         where = "names"
         f1 = v.names
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 65536:  # REMOTE_NODE_DEVICE_CAPS_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 65536")
@@ -21203,6 +21291,8 @@ def pack_remote_connect_list_secrets_ret(
     try:
         where = "uuids"
         f1 = v.uuids
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_SECRET_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -22469,6 +22559,8 @@ def pack_remote_connect_baseline_cpu_args(
     try:
         where = "xmlCPUs"
         f1 = v.xmlCPUs
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 256:  # REMOTE_CPU_BASELINE_MAX
             raise fault(f"length {n2} exceeds maximum 256")
@@ -22818,6 +22910,8 @@ def pack_remote_domain_get_job_stats_ret(
         out += i32_pack(f1)
         where = "params"
         f2 = v.params
+        if not isinstance(f2, list | tuple):
+            raise fault(f"expected a list, got {type(f2).__name__}")
         n3 = len(f2)
         if n3 > 64:  # REMOTE_DOMAIN_JOB_STATS_MAX
             raise fault(f"length {n3} exceeds maximum 64")
@@ -24210,6 +24304,8 @@ def pack_remote_domain_event_graphics_msg(
         out += PAD[n4 & 3]
         where = "subject"
         f5 = v.subject
+        if not isinstance(f5, list | tuple):
+            raise fault(f"expected a list, got {type(f5).__name__}")
         n6 = len(f5)
         if n6 > 20:  # REMOTE_DOMAIN_EVENT_GRAPHICS_IDENTITY_MAX
             raise fault(f"length {n6} exceeds maximum 20")
@@ -25568,6 +25664,8 @@ def pack_remote_domain_snapshot_list_names_ret(
     try:
         where = "names"
         f1 = v.names
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_DOMAIN_SNAPSHOT_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -25695,6 +25793,8 @@ def pack_remote_domain_list_all_snapshots_ret(
     try:
         where = "snapshots"
         f1 = v.snapshots
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_DOMAIN_SNAPSHOT_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -25888,6 +25988,8 @@ def pack_remote_domain_snapshot_list_children_names_ret(
     try:
         where = "names"
         f1 = v.names
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_DOMAIN_SNAPSHOT_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -26020,6 +26122,8 @@ def pack_remote_domain_snapshot_list_all_children_ret(
     try:
         where = "snapshots"
         f1 = v.snapshots
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_DOMAIN_SNAPSHOT_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -28402,6 +28506,8 @@ def pack_remote_domain_get_disk_errors_ret(
     try:
         where = "errors"
         f1 = v.errors
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 256:  # REMOTE_DOMAIN_DISK_ERRORS_MAX
             raise fault(f"length {n2} exceeds maximum 256")
@@ -28518,6 +28624,8 @@ def pack_remote_connect_list_all_domains_ret(
     try:
         where = "domains"
         f1 = v.domains
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_DOMAIN_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -28637,6 +28745,8 @@ def pack_remote_connect_list_all_storage_pools_ret(
     try:
         where = "pools"
         f1 = v.pools
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_STORAGE_POOL_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -28778,6 +28888,8 @@ def pack_remote_storage_pool_list_all_volumes_ret(
     try:
         where = "vols"
         f1 = v.vols
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_STORAGE_VOL_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -28910,6 +29022,8 @@ def pack_remote_connect_list_all_networks_ret(
     try:
         where = "nets"
         f1 = v.nets
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_NETWORK_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -29036,6 +29150,8 @@ def pack_remote_connect_list_all_interfaces_ret(
     try:
         where = "ifaces"
         f1 = v.ifaces
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_INTERFACE_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -29156,6 +29272,8 @@ def pack_remote_connect_list_all_node_devices_ret(
     try:
         where = "devices"
         f1 = v.devices
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 65536:  # REMOTE_NODE_DEVICE_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 65536")
@@ -29272,6 +29390,8 @@ def pack_remote_connect_list_all_nwfilters_ret(
     try:
         where = "filters"
         f1 = v.filters
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_NWFILTER_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -29390,6 +29510,8 @@ def pack_remote_connect_list_all_secrets_ret(
     try:
         where = "secrets"
         f1 = v.secrets
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_SECRET_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -29506,6 +29628,8 @@ def pack_remote_node_set_memory_parameters_args(
     try:
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 64:  # REMOTE_NODE_MEMORY_PARAMETERS_MAX
             raise fault(f"length {n2} exceeds maximum 64")
@@ -29678,6 +29802,8 @@ def pack_remote_node_get_memory_parameters_ret(
     try:
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 64:  # REMOTE_NODE_MEMORY_PARAMETERS_MAX
             raise fault(f"length {n2} exceeds maximum 64")
@@ -30090,6 +30216,8 @@ def pack_remote_domain_migrate_begin3_params_args(
         pack_remote_nonnull_domain(out, v.dom)
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 64:  # REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 64")
@@ -30310,6 +30438,8 @@ def pack_remote_domain_migrate_prepare3_params_args(
     try:
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 64:  # REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 64")
@@ -30553,6 +30683,8 @@ def pack_remote_domain_migrate_prepare_tunnel3_params_args(
     try:
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 64:  # REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 64")
@@ -30805,6 +30937,8 @@ def pack_remote_domain_migrate_perform3_params_args(
             out += PAD[n3 & 3]
         where = "params"
         f4 = v.params
+        if not isinstance(f4, list | tuple):
+            raise fault(f"expected a list, got {type(f4).__name__}")
         n5 = len(f4)
         if n5 > 64:  # REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX
             raise fault(f"length {n5} exceeds maximum 64")
@@ -31019,6 +31153,8 @@ def pack_remote_domain_migrate_finish3_params_args(
     try:
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 64:  # REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 64")
@@ -31249,6 +31385,8 @@ def pack_remote_domain_migrate_confirm3_params_args(
         pack_remote_nonnull_domain(out, v.dom)
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 64:  # REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 64")
@@ -31687,6 +31825,8 @@ def pack_remote_domain_event_callback_tunable_msg(
         pack_remote_nonnull_domain(out, v.dom)
         where = "params"
         f2 = v.params
+        if not isinstance(f2, list | tuple):
+            raise fault(f"expected a list, got {type(f2).__name__}")
         n3 = len(f2)
         if n3 > 2048:  # REMOTE_DOMAIN_EVENT_TUNABLE_MAX
             raise fault(f"length {n3} exceeds maximum 2048")
@@ -31932,6 +32072,8 @@ def pack_remote_connect_get_cpu_model_names_ret(
     try:
         where = "models"
         f1 = v.models
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 8192:  # REMOTE_CONNECT_CPU_MODELS_MAX
             raise fault(f"length {n2} exceeds maximum 8192")
@@ -32979,6 +33121,8 @@ def pack_remote_domain_fsfreeze_args(out: bytearray, v: remote_domain_fsfreeze_a
         pack_remote_nonnull_domain(out, v.dom)
         where = "mountpoints"
         f1 = v.mountpoints
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 256:  # REMOTE_DOMAIN_FSFREEZE_MOUNTPOINTS_MAX
             raise fault(f"length {n2} exceeds maximum 256")
@@ -33089,6 +33233,8 @@ def pack_remote_domain_fsthaw_args(out: bytearray, v: remote_domain_fsthaw_args)
         pack_remote_nonnull_domain(out, v.dom)
         where = "mountpoints"
         f1 = v.mountpoints
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 256:  # REMOTE_DOMAIN_FSFREEZE_MOUNTPOINTS_MAX
             raise fault(f"length {n2} exceeds maximum 256")
@@ -33183,6 +33329,8 @@ def pack_remote_node_get_free_pages_args(
     try:
         where = "pages"
         f1 = v.pages
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 1024:  # REMOTE_NODE_MAX_CELLS
             raise fault(f"length {n2} exceeds maximum 1024")
@@ -33226,6 +33374,8 @@ def pack_remote_node_get_free_pages_ret(out: bytearray, v: remote_node_get_free_
     try:
         where = "counts"
         f1 = v.counts
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 1024:  # REMOTE_NODE_MAX_CELLS
             raise fault(f"length {n2} exceeds maximum 1024")
@@ -33291,6 +33441,8 @@ def pack_remote_node_alloc_pages_args(out: bytearray, v: remote_node_alloc_pages
     try:
         where = "pageSizes"
         f1 = v.pageSizes
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 1024:  # REMOTE_NODE_MAX_CELLS
             raise fault(f"length {n2} exceeds maximum 1024")
@@ -33298,6 +33450,8 @@ def pack_remote_node_alloc_pages_args(out: bytearray, v: remote_node_alloc_pages
         out += pack(f">{n2}I", *f1)
         where = "pageCounts"
         f3 = v.pageCounts
+        if not isinstance(f3, list | tuple):
+            raise fault(f"expected a list, got {type(f3).__name__}")
         n4 = len(f3)
         if n4 > 1024:  # REMOTE_NODE_MAX_CELLS
             raise fault(f"length {n4} exceeds maximum 1024")
@@ -33802,6 +33956,8 @@ def pack_remote_network_get_dhcp_leases_ret(
     try:
         where = "leases"
         f1 = v.leases
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 65536:  # REMOTE_NETWORK_DHCP_LEASES_MAX
             raise fault(f"length {n2} exceeds maximum 65536")
@@ -33973,6 +34129,8 @@ def pack_remote_domain_stats_record(out: bytearray, v: remote_domain_stats_recor
         pack_remote_nonnull_domain(out, v.dom)
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 262144:  # REMOTE_CONNECT_GET_ALL_DOMAIN_STATS_MAX
             raise fault(f"length {n2} exceeds maximum 262144")
@@ -34077,6 +34235,8 @@ def pack_remote_connect_get_all_domain_stats_args(
     try:
         where = "doms"
         f1 = v.doms
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_DOMAIN_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -34266,6 +34426,8 @@ def pack_remote_connect_get_all_domain_stats_ret(
     try:
         where = "retStats"
         f1 = v.retStats
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_DOMAIN_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -34285,6 +34447,8 @@ def pack_remote_connect_get_all_domain_stats_ret(
                     raise fault(f"need 16 bytes, got {len(f4.uuid)}")
                 out += _pack_16si(f4.uuid, f4.id)
                 f8 = x3.params
+                if not isinstance(f8, list | tuple):
+                    raise fault(f"expected a list, got {type(f8).__name__}")
                 n9 = len(f8)
                 if n9 > 262144:  # REMOTE_CONNECT_GET_ALL_DOMAIN_STATS_MAX
                     raise fault(f"length {n9} exceeds maximum 262144")
@@ -34443,6 +34607,8 @@ def pack_remote_domain_fsinfo(out: bytearray, v: remote_domain_fsinfo) -> None:
         out += PAD[n9 & 3]
         where = "dev_aliases"
         f10 = v.dev_aliases
+        if not isinstance(f10, list | tuple):
+            raise fault(f"expected a list, got {type(f10).__name__}")
         n11 = len(f10)
         if n11 > 256:  # REMOTE_DOMAIN_FSINFO_DISKS_MAX
             raise fault(f"length {n11} exceeds maximum 256")
@@ -34594,6 +34760,8 @@ def pack_remote_domain_get_fsinfo_ret(out: bytearray, v: remote_domain_get_fsinf
     try:
         where = "info"
         f1 = v.info
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 256:  # REMOTE_DOMAIN_FSINFO_MAX
             raise fault(f"length {n2} exceeds maximum 256")
@@ -34625,6 +34793,8 @@ def pack_remote_domain_get_fsinfo_ret(out: bytearray, v: remote_domain_get_fsinf
                 out += b11
                 out += PAD[n12 & 3]
                 f13 = x3.dev_aliases
+                if not isinstance(f13, list | tuple):
+                    raise fault(f"expected a list, got {type(f13).__name__}")
                 n14 = len(f13)
                 if n14 > 256:  # REMOTE_DOMAIN_FSINFO_DISKS_MAX
                     raise fault(f"length {n14} exceeds maximum 256")
@@ -34816,6 +34986,8 @@ def pack_remote_domain_interface(out: bytearray, v: remote_domain_interface) -> 
             out += PAD[n6 & 3]
         where = "addrs"
         f7 = v.addrs
+        if not isinstance(f7, list | tuple):
+            raise fault(f"expected a list, got {type(f7).__name__}")
         n8 = len(f7)
         if n8 > 2048:  # REMOTE_DOMAIN_IP_ADDR_MAX
             raise fault(f"length {n8} exceeds maximum 2048")
@@ -34975,6 +35147,8 @@ def pack_remote_domain_interface_addresses_ret(
     try:
         where = "ifaces"
         f1 = v.ifaces
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 2048:  # REMOTE_DOMAIN_INTERFACE_MAX
             raise fault(f"length {n2} exceeds maximum 2048")
@@ -35002,6 +35176,8 @@ def pack_remote_domain_interface_addresses_ret(
                     out += b8
                     out += PAD[n9 & 3]
                 f10 = x3.addrs
+                if not isinstance(f10, list | tuple):
+                    raise fault(f"expected a list, got {type(f10).__name__}")
                 n11 = len(f10)
                 if n11 > 2048:  # REMOTE_DOMAIN_IP_ADDR_MAX
                     raise fault(f"length {n11} exceeds maximum 2048")
@@ -35391,6 +35567,8 @@ def pack_remote_domain_event_callback_job_completed_msg(
         pack_remote_nonnull_domain(out, v.dom)
         where = "params"
         f2 = v.params
+        if not isinstance(f2, list | tuple):
+            raise fault(f"expected a list, got {type(f2).__name__}")
         n3 = len(f2)
         if n3 > 64:  # REMOTE_DOMAIN_JOB_STATS_MAX
             raise fault(f"length {n3} exceeds maximum 64")
@@ -35662,6 +35840,8 @@ def pack_remote_domain_get_guest_vcpus_ret(
     try:
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 64:  # REMOTE_DOMAIN_GUEST_VCPU_PARAMS_MAX
             raise fault(f"length {n2} exceeds maximum 64")
@@ -36700,6 +36880,8 @@ def pack_remote_connect_baseline_hypervisor_cpu_args(
             out += PAD[n12 & 3]
         where = "xmlCPUs"
         f13 = v.xmlCPUs
+        if not isinstance(f13, list | tuple):
+            raise fault(f"expected a list, got {type(f13).__name__}")
         n14 = len(f13)
         if n14 > 256:  # REMOTE_CPU_BASELINE_MAX
             raise fault(f"length {n14} exceeds maximum 256")
@@ -36889,6 +37071,8 @@ def pack_remote_node_get_sev_info_ret(out: bytearray, v: remote_node_get_sev_inf
     try:
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 64:  # REMOTE_NODE_SEV_INFO_MAX
             raise fault(f"length {n2} exceeds maximum 64")
@@ -37062,6 +37246,8 @@ def pack_remote_domain_get_launch_security_info_ret(
     try:
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 64:  # REMOTE_DOMAIN_LAUNCH_SECURITY_INFO_PARAMS_MAX
             raise fault(f"length {n2} exceeds maximum 64")
@@ -37208,6 +37394,8 @@ def pack_remote_domain_set_launch_security_state_args(
         pack_remote_nonnull_domain(out, v.dom)
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 64:  # REMOTE_DOMAIN_LAUNCH_SECURITY_STATE_PARAMS_MAX
             raise fault(f"length {n2} exceeds maximum 64")
@@ -37635,6 +37823,8 @@ def pack_remote_connect_list_all_nwfilter_bindings_ret(
     try:
         where = "bindings"
         f1 = v.bindings
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_NWFILTER_BINDING_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -37851,6 +38041,8 @@ def pack_remote_network_list_all_ports_ret(
     try:
         where = "ports"
         f1 = v.ports
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_NETWORK_PORT_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -38146,6 +38338,8 @@ def pack_remote_network_port_set_parameters_args(
         pack_remote_nonnull_network_port(out, v.port)
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16:  # REMOTE_NETWORK_PORT_PARAMETERS_MAX
             raise fault(f"length {n2} exceeds maximum 16")
@@ -38323,6 +38517,8 @@ def pack_remote_network_port_get_parameters_ret(
     try:
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16:  # REMOTE_NETWORK_PORT_PARAMETERS_MAX
             raise fault(f"length {n2} exceeds maximum 16")
@@ -38777,6 +38973,8 @@ def pack_remote_domain_list_all_checkpoints_ret(
     try:
         where = "checkpoints"
         f1 = v.checkpoints
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_DOMAIN_CHECKPOINT_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -38924,6 +39122,8 @@ def pack_remote_domain_checkpoint_list_all_children_ret(
     try:
         where = "checkpoints"
         f1 = v.checkpoints
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 16384:  # REMOTE_DOMAIN_CHECKPOINT_LIST_MAX
             raise fault(f"length {n2} exceeds maximum 16384")
@@ -39280,6 +39480,8 @@ def pack_remote_domain_get_guest_info_ret(
     try:
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 2048:  # REMOTE_DOMAIN_GUEST_INFO_PARAMS_MAX
             raise fault(f"length {n2} exceeds maximum 2048")
@@ -39416,6 +39618,8 @@ def pack_remote_connect_set_identity_args(
     try:
         where = "params"
         f1 = v.params
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 20:  # REMOTE_CONNECT_IDENTITY_PARAMS_MAX
             raise fault(f"length {n2} exceeds maximum 20")
@@ -39828,6 +40032,8 @@ def pack_remote_domain_authorized_ssh_keys_get_ret(
     try:
         where = "keys"
         f1 = v.keys
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 2048:  # REMOTE_DOMAIN_AUTHORIZED_SSH_KEYS_MAX
             raise fault(f"length {n2} exceeds maximum 2048")
@@ -39927,6 +40133,8 @@ def pack_remote_domain_authorized_ssh_keys_set_args(
         out += PAD[n3 & 3]
         where = "keys"
         f4 = v.keys
+        if not isinstance(f4, list | tuple):
+            raise fault(f"expected a list, got {type(f4).__name__}")
         n5 = len(f4)
         if n5 > 2048:  # REMOTE_DOMAIN_AUTHORIZED_SSH_KEYS_MAX
             raise fault(f"length {n5} exceeds maximum 2048")
@@ -40035,6 +40243,8 @@ def pack_remote_domain_get_messages_ret(out: bytearray, v: remote_domain_get_mes
     try:
         where = "msgs"
         f1 = v.msgs
+        if not isinstance(f1, list | tuple):
+            raise fault(f"expected a list, got {type(f1).__name__}")
         n2 = len(f1)
         if n2 > 2048:  # REMOTE_DOMAIN_MESSAGES_MAX
             raise fault(f"length {n2} exceeds maximum 2048")

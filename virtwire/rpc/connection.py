@@ -213,7 +213,8 @@ class RpcConnection:
 
     # ------------------------------------------------------------------ sending
 
-    def _ensure_open(self) -> None:
+    def check_open(self) -> None:
+        """Raise :class:`ConnectionClosedError` (naming why) unless the connection is open."""
         if self.state is not State.OPEN:
             raise ConnectionClosedError(
                 "the connection is closed"
@@ -234,7 +235,7 @@ class RpcConnection:
         A ``stream`` token (not None) opens a stream bound to this call's serial; it comes
         back in the stream's events.
         """
-        self._ensure_open()
+        self.check_open()
         serial = (self._serial + 1) & 0xFFFFFFFF or 1
         if len(fds) > framing.NUM_FDS_MAX:
             raise LocalProtocolError(
@@ -277,7 +278,7 @@ class RpcConnection:
     def _stream_packet(
         self, serial: int, mtype: int, status: int, payload: bytes | memoryview = b""
     ) -> None:
-        self._ensure_open()
+        self.check_open()
         stream = self._streams.get(serial)
         if stream is None:
             raise LocalProtocolError(f"no open stream with serial {serial}")
@@ -561,9 +562,12 @@ class RpcConnection:
             )
 
     def connection_lost(self, error: Error | None) -> None:
-        """The transport ended: end of file when ``error`` is None."""
+        """The transport ended: end of file when ``error`` is None or a
+        :class:`ConnectionClosedError` (the peer went away), an I/O failure otherwise."""
         if error is None:
             self._close(Input.EOF, ConnectionClosedError("end of file while reading data"))
+        elif isinstance(error, ConnectionClosedError):
+            self._close(Input.EOF, error)
         else:
             self._close(Input.BROKEN, error)
 

@@ -6,6 +6,14 @@ Pure rules: :mod:`.uri` (``parse_uri`` → :class:`RemoteTarget`), :mod:`.libvir
 and :mod:`.aio` (the two faces), chosen by name in :mod:`.registry`.
 """
 
+from virtwire.transport.aio import (
+    AsyncExtTransport,
+    AsyncSshTransport,
+    AsyncStreamTransport,
+    AsyncTcpTransport,
+    AsyncTlsTransport,
+    AsyncUnixTransport,
+)
 from virtwire.transport.base import AsyncTransport, Transport
 from virtwire.transport.libvirt_conf import LibvirtConf, read_conf, resolve_uri
 from virtwire.transport.registry import (
@@ -14,15 +22,35 @@ from virtwire.transport.registry import (
     open_async_transport,
     open_transport,
 )
+from virtwire.transport.sync import (
+    ExtTransport,
+    SshTransport,
+    StreamTransport,
+    TcpTransport,
+    TlsTransport,
+    UnixTransport,
+)
 from virtwire.transport.uri import RemoteTarget, parse_uri
 
 __all__ = [
     "ASYNC_TRANSPORTS",
     "SYNC_TRANSPORTS",
+    "AsyncExtTransport",
+    "AsyncSshTransport",
+    "AsyncStreamTransport",
+    "AsyncTcpTransport",
+    "AsyncTlsTransport",
     "AsyncTransport",
+    "AsyncUnixTransport",
+    "ExtTransport",
     "LibvirtConf",
     "RemoteTarget",
+    "SshTransport",
+    "StreamTransport",
+    "TcpTransport",
+    "TlsTransport",
     "Transport",
+    "UnixTransport",
     "open_async_transport",
     "open_transport",
     "parse_uri",

@@ -100,10 +100,65 @@ async def drive_async(gen: Setup, progress: Progress, timeout: float | None, wha
         raise
 
 
+class _ReadWaiter:
+    """Readiness for reads that stays registered between waits.
+
+    A ping-pong of calls and replies would otherwise add and remove the reader
+    (two ``epoll_ctl`` calls) on every reply. The reader goes away only when it
+    fires with nobody waiting, or at close.
+    """
+
+    __slots__ = ("_loop", "_fd", "_waiter", "_registered")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, fd: int) -> None:
+        self._loop = loop
+        self._fd = fd
+        self._waiter: asyncio.Future[None] | None = None
+        self._registered = False
+
+    def wait(self) -> asyncio.Future[None]:
+        waiter = self._loop.create_future()
+        self._waiter = waiter
+        if not self._registered:
+            self._loop.add_reader(self._fd, self._wake)
+            self._registered = True
+        return waiter
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        self._waiter = None
+        if waiter is None or waiter.done():
+            self.stop()
+        else:
+            waiter.set_result(None)
+
+    def stop(self) -> None:
+        if self._registered:
+            self._registered = False
+            self._loop.remove_reader(self._fd)
+
+    def close(self) -> None:
+        """Stop watching and wake a waiter, which then finds the socket closed."""
+        self.stop()
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+
 class AsyncStreamTransport(Endpoint):
     """An asyncio transport over a connected non-blocking socket."""
 
-    __slots__ = ()
+    __slots__ = ("_reads",)
+
+    def __init__(self, channel: Channel) -> None:
+        super().__init__(channel)
+        self._reads: _ReadWaiter | None = None
+
+    def _readable(self) -> asyncio.Future[None]:
+        reads = self._reads
+        if reads is None:
+            reads = self._reads = _ReadWaiter(asyncio.get_running_loop(), self._sock.fileno())
+        return reads.wait()
 
     @staticmethod
     def setup(target: RemoteTarget, progress: Progress, env: Env, euid: int) -> Setup:
@@ -139,7 +194,7 @@ class AsyncStreamTransport(Endpoint):
             try:
                 n = sock.recv_into(buf)
             except _WANT_READ:
-                await _ready(sock.fileno(), False)
+                await self._readable()
                 continue
             except ssl.SSLWantWriteError:
                 await _ready(sock.fileno(), True)
@@ -166,7 +221,7 @@ class AsyncStreamTransport(Endpoint):
                 await _ready(sock.fileno(), True)
                 continue
             except ssl.SSLWantReadError:
-                await _ready(sock.fileno(), False)
+                await self._readable()
                 continue
             except OSError as exc:
                 self._fail(exc, "Cannot write data")
@@ -194,7 +249,7 @@ class AsyncStreamTransport(Endpoint):
                 data, fds = self._recvmsg_fds(bufsize, maxfds)
                 break
             except (BlockingIOError, InterruptedError):
-                await _ready(self._sock.fileno(), False)
+                await self._readable()
             except OSError as exc:
                 self._fail(exc, "Cannot recv data")
         if not data:
@@ -203,6 +258,8 @@ class AsyncStreamTransport(Endpoint):
 
     async def close(self) -> None:
         """Close the socket and end a tunnel command."""
+        if self._reads is not None:
+            self._reads.close()
         self._close()
 
     async def __aenter__(self) -> AsyncStreamTransport:

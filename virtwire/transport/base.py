@@ -5,10 +5,15 @@ socketpair), so ``fileno()`` always works with ``select``/``poll``. Reads
 return 0 at end of file; failures raise :class:`virtwire.errors.TransportError`
 (:class:`~virtwire.errors.ConnectionClosedError` when the peer went away), and
 an expired blocking timeout raises the built-in :class:`TimeoutError`.
+
+A runtime that runs its own readiness loop may take ``sock``, make it
+non-blocking and use the ``*_nowait`` calls; "would block" errors then pass
+through as ``BlockingIOError`` (``ssl.SSLWantReadError`` for TLS).
 """
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
@@ -54,6 +59,19 @@ class Transport(Protocol):
         """Seconds a read or write may block; ``None`` for no limit."""
         ...
 
+    @property
+    def sock(self) -> socket.socket:
+        """The connected socket, for a runtime that polls it itself (do not close it)."""
+        ...
+
+    def recv_fds_nowait(self, bufsize: int, maxfds: int) -> tuple[bytes, list[int]]:
+        """One non-blocking ``recvmsg``: ``BlockingIOError`` when nothing is there yet."""
+        ...
+
+    def send_with_fds_nowait(self, data: bytes | memoryview, fds: Sequence[int]) -> int:
+        """One non-blocking ``sendmsg``: bytes sent, or ``BlockingIOError`` when full."""
+        ...
+
     def close(self) -> None:
         """Close the stream (and end a tunnel command); idempotent."""
         ...
@@ -93,6 +111,19 @@ class AsyncTransport(Protocol):
 
     def pending(self) -> int:
         """Bytes already decrypted and buffered (TLS)."""
+        ...
+
+    @property
+    def sock(self) -> socket.socket:
+        """The connected socket, for a runtime that polls it itself (do not close it)."""
+        ...
+
+    def recv_fds_nowait(self, bufsize: int, maxfds: int) -> tuple[bytes, list[int]]:
+        """One non-blocking ``recvmsg``: ``BlockingIOError`` when nothing is there yet."""
+        ...
+
+    def send_with_fds_nowait(self, data: bytes | memoryview, fds: Sequence[int]) -> int:
+        """One non-blocking ``sendmsg``: bytes sent, or ``BlockingIOError`` when full."""
         ...
 
     async def close(self) -> None:

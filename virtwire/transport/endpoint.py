@@ -24,6 +24,12 @@ __all__ = ["Endpoint"]
 _INT_SIZE: Final = array.array("i").itemsize
 _CLOSED_ERRNOS: Final = frozenset({32, 104, 108})  # EPIPE, ECONNRESET, ESHUTDOWN
 _TERMINATE_WAIT: Final = 1.0
+_WOULD_BLOCK: Final = (
+    BlockingIOError,
+    InterruptedError,
+    ssl.SSLWantReadError,
+    ssl.SSLWantWriteError,
+)
 
 
 class Endpoint:
@@ -54,9 +60,40 @@ class Endpoint:
         """Whether :meth:`close` was called."""
         return self._closed
 
+    @property
+    def sock(self) -> socket.socket:
+        """The connected socket, for runtimes that wait for readiness themselves.
+
+        Reading and writing it directly is fine (it may be made non-blocking);
+        closing it is :meth:`close`'s job.
+        """
+        return self._sock
+
     def fileno(self) -> int:
         """The socket's descriptor."""
         return self._sock.fileno()
+
+    def recv_fds_nowait(self, bufsize: int, maxfds: int) -> tuple[bytes, list[int]]:
+        """One ``recvmsg`` attempt: ``BlockingIOError`` if nothing is there yet."""
+        self._check_fds()
+        try:
+            data, fds = self._recvmsg_fds(bufsize, maxfds)
+        except OSError as exc:
+            self._fail(exc, "Cannot recv data")
+        if not data:
+            self._at_eof()
+        return data, fds
+
+    def send_with_fds_nowait(self, data: bytes | memoryview, fds: Sequence[int]) -> int:
+        """One ``sendmsg`` attempt; the bytes sent (the fds go with the first one).
+
+        ``BlockingIOError`` if the socket is full; nothing was sent then.
+        """
+        self._check_fds()
+        try:
+            return self._sendmsg_fds(data, fds)
+        except OSError as exc:
+            self._fail(exc, "Cannot write data")
 
     def pending(self) -> int:
         """Decrypted bytes buffered inside TLS; 0 for other transports."""
@@ -67,7 +104,12 @@ class Endpoint:
         return 0
 
     def _fail(self, exc: OSError, what: str) -> NoReturn:
-        """Raise ``exc`` as a TransportError (ConnectionClosedError when the peer left)."""
+        """Raise ``exc`` as a TransportError (ConnectionClosedError when the peer left).
+
+        "Would block" errors pass through unchanged for callers using non-blocking sockets.
+        """
+        if isinstance(exc, _WOULD_BLOCK):
+            raise exc
         if self._closed:
             raise ConnectionClosedError(f"{what}: connection to {self.label} is closed") from exc
         detail = exc.strerror or str(exc)

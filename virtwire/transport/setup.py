@@ -104,6 +104,15 @@ class Progress:
 
 def _connect(sock: socket.socket, address: Any) -> Generator[Request, Any, None]:
     err = sock.connect_ex(address)
+    if err == errno.EAGAIN and sock.family == socket.AF_UNIX:
+        # The listener's backlog is full: nothing is in progress to wait for.
+        # Queue up like libvirt's blocking connect does.
+        sock.setblocking(True)
+        try:
+            sock.connect(address)
+        finally:
+            sock.setblocking(False)
+        return
     if err in (errno.EINPROGRESS, errno.EAGAIN, errno.EWOULDBLOCK, errno.EALREADY):
         yield WRITE
         err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)

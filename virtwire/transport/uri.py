@@ -268,14 +268,12 @@ def parse_uri(
             fragment=split.fragment,
         )
 
-    mode = values.get("mode") or conf.remote_mode
+    mode = values["mode"] if "mode" in values else conf.remote_mode
     if mode is not None and mode not in MODES:
         raise _invalid(f"Unknown remote mode '{mode}'")
 
     sockname = values.get("socket")
-    session = bool(uri and euid > 0 and (path == "/session" or scheme.startswith("test+"))) or (
-        not uri and euid > 0
-    )
+    session = euid > 0 and (not uri or path == "/session" or scheme.startswith("test+"))
     autostart = (
         session
         and not split.server
@@ -283,7 +281,7 @@ def parse_uri(
         and env.get("LIBVIRT_AUTOSTART", "1") != "0"
     )
 
-    proxy = values.get("proxy") or conf.remote_proxy
+    proxy = values["proxy"] if "proxy" in values else conf.remote_proxy
     if proxy is not None:
         if proxy not in PROXIES:
             raise _invalid(f"Unknown proxy type '{proxy}'")
@@ -365,7 +363,7 @@ def parse_uri(
         known_hosts_verify=values.get("known_hosts_verify"),
         sshauth=values.get("sshauth"),
         pkipath=values.get("pkipath"),
-        tls_priority=values.get("tls_priority") or conf.tls_priority,
+        tls_priority=values["tls_priority"] if "tls_priority" in values else conf.tls_priority,
         auth=auth,
         verify=not flags["no_verify"],
         sanity=not flags["no_sanity"],

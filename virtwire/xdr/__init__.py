@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from virtwire.xdr._errors import XDRError
+from virtwire.errors import XDRError
 from virtwire.xdr.runtime import XDRFieldError
 
 T = TypeVar("T")
@@ -33,5 +33,6 @@ def decode(
     """Decode ``data`` with a generated ``unpack_T``; with ``exact``, reject trailing bytes."""
     value, end = unpack(data, 0)
     if exact and end != len(data):
-        raise XDRFieldError("", (), f"{len(data) - end} trailing bytes at byte {end}")
+        name = getattr(unpack, "__name__", "").removeprefix("unpack_")
+        raise XDRFieldError(name, (), f"{len(data) - end} trailing bytes at byte {end}")
     return value

@@ -13,7 +13,7 @@ import struct
 from collections.abc import Callable, Iterable
 from typing import Any, Final
 
-from virtwire.xdr._errors import XDRError
+from virtwire.errors import XDRError
 
 u32_from: Final = struct.Struct(">I").unpack_from
 i32_from: Final = struct.Struct(">i").unpack_from
@@ -57,6 +57,14 @@ class XDRFieldError(XDRError):
         self.path = path
         self.reason = reason
         super().__init__(_message(type_name, path, reason))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.type_name, self.path, self.reason), self.__dict__.copy())
+
+    @property
+    def where(self) -> str:
+        """The failing location, e.g. ``remote_domain_get_info_ret.memory``."""
+        return _message(self.type_name, self.path, "").rstrip(": ")
 
 
 def _message(type_name: str, path: tuple[str, ...], reason: str) -> str:

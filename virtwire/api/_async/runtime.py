@@ -8,18 +8,18 @@ by ``loop.add_writer`` when the socket is full. Keepalive runs on a loop timer.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
+import socket
 import ssl
 import time
 from collections.abc import Callable, Generator
 from typing import Any
 
-from virtwire.api.runtime_base import CLOSE_REASONS, RuntimeBase
+from virtwire.api.runtime_base import CLOSE_REASONS, RuntimeBase, io_error
 from virtwire.errors import (
     CallTimeoutError,
-    ConnectionClosedError,
     Error,
-    TransportError,
 )
 from virtwire.rpc.connection import ProcedureLike, RpcConnection
 from virtwire.rpc.events import (
@@ -120,7 +120,7 @@ class AsyncRuntime(RuntimeBase):
         try:
             while True:
                 if self._can_fds:
-                    data, fds = self.transport.recv_fds(_READ_SIZE, 32)
+                    data, fds, _, _ = socket.recv_fds(sock, _READ_SIZE, 32)
                     if fds:
                         core.receive_fds(fds)
                 else:
@@ -131,7 +131,7 @@ class AsyncRuntime(RuntimeBase):
         except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError, InterruptedError):
             pass
         except (OSError, ssl.SSLError) as exc:
-            core.connection_lost(TransportError(f"cannot read from the daemon: {exc}"))
+            core.connection_lost(io_error(exc, "read from"))
         self._process()
 
     def _process(self) -> None:
@@ -176,7 +176,7 @@ class AsyncRuntime(RuntimeBase):
                     sent = self._sock.send(view)
                     view = view[sent:]
                 for fd in fds:
-                    self.transport.send_with_fds(b"\0", [fd])
+                    socket.send_fds(self._sock, [b"\0"], [fd])
             except (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
                 self._pending_out = view
                 self._pending_fds = [[fd] for fd in fds]
@@ -184,7 +184,7 @@ class AsyncRuntime(RuntimeBase):
                 self._loop.add_writer(self._fd, self._on_writable)
                 return
             except (OSError, ssl.SSLError) as exc:
-                core.connection_lost(TransportError(f"cannot write to the daemon: {exc}"))
+                core.connection_lost(io_error(exc, "write to"))
                 self._process()
                 return
 
@@ -195,14 +195,14 @@ class AsyncRuntime(RuntimeBase):
                 sent = self._sock.send(view)
                 view = view[sent:]
             while self._pending_fds:
-                self.transport.send_with_fds(b"\0", self._pending_fds[0])
+                socket.send_fds(self._sock, [b"\0"], self._pending_fds[0])
                 self._pending_fds.pop(0)
         except (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
             self._pending_out = view
             return
         except (OSError, ssl.SSLError) as exc:
             self._stop_writing()
-            self.core.connection_lost(TransportError(f"cannot write to the daemon: {exc}"))
+            self.core.connection_lost(io_error(exc, "write to"))
             self._process()
             return
         self._stop_writing()
@@ -236,7 +236,9 @@ class AsyncRuntime(RuntimeBase):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        self.transport.close()
+        closing = self.transport.close()
+        if inspect.isawaitable(closing):
+            self._loop.create_task(closing)  # type: ignore[arg-type]
         self._closed_event.set()
         self.fire_close(event)
 
@@ -261,5 +263,4 @@ class AsyncRuntime(RuntimeBase):
 
     def _check_usable(self) -> None:
         super()._check_usable()
-        if not self.core.is_open:
-            raise ConnectionClosedError("the connection is closed") from self.core.close_error
+        self.core.check_open()

@@ -24,12 +24,10 @@ from collections import deque
 from collections.abc import Callable, Generator
 from typing import Any, Final
 
-from virtwire.api.runtime_base import RuntimeBase
+from virtwire.api.runtime_base import RuntimeBase, io_error
 from virtwire.errors import (
     CallTimeoutError,
-    ConnectionClosedError,
     Error,
-    TransportError,
 )
 from virtwire.rpc.connection import ProcedureLike, RpcConnection
 from virtwire.rpc.events import (
@@ -98,10 +96,7 @@ class BlockingRuntime(RuntimeBase):
             self._check_usable()
         waiter = _Waiter()
         with self._lock:
-            if not self.core.is_open:
-                raise ConnectionClosedError(
-                    "the connection is closed"
-                ) from self.core.close_error
+            self.core.check_open()
             serial = self.core.send_call(proc, args, token=waiter, fds=fds, stream=stream)
             self._callers += 1
         try:
@@ -185,12 +180,12 @@ class BlockingRuntime(RuntimeBase):
         fds: list[int] = []
         try:
             if self._can_fds:
-                data, fds = self.transport.recv_fds(_READ_SIZE, 32)
+                data, fds, _, _ = socket.recv_fds(sock, _READ_SIZE, 32)
             else:
                 data = sock.recv(_READ_SIZE)
         except (OSError, ssl.SSLError) as exc:
             with self._lock:
-                core.connection_lost(TransportError(f"cannot read from the daemon: {exc}"))
+                core.connection_lost(io_error(exc, "read from"))
                 self._process()
             return
         with self._lock:
@@ -252,12 +247,10 @@ class BlockingRuntime(RuntimeBase):
                     if data:
                         self._sock.sendall(data)
                     for fd in fds:
-                        self.transport.send_with_fds(b"\0", [fd])
+                        socket.send_fds(self._sock, [b"\0"], [fd])
                 except (OSError, ssl.SSLError) as exc:
                     with self._lock:
-                        self.core.connection_lost(
-                            TransportError(f"cannot write to the daemon: {exc}")
-                        )
+                        self.core.connection_lost(io_error(exc, "write to"))
                         self._process()
                     return
 

@@ -1,0 +1,274 @@
+"""RPC round trips per second: virtwire vs libvirt-python vs a bare hand-packed client.
+
+Run from the repository root as root: ``python bench/rpc.py [--calls N]``. It starts its own
+test-driver libvirtd (``max_client_requests`` 64) on a temporary unix socket, or uses
+``VIRTWIRE_BENCH_SOCKET`` (a daemon's rw socket) when set. libvirt-python runs under
+``/usr/bin/python3`` (or ``VIRTWIRE_BENCH_LIBVIRT_PYTHON``) in a child process.
+
+Measured per client: sequential ``domain_lookup_by_name`` round trips, and concurrent
+throughput (virtwire blocking with 8 threads, virtwire asyncio with 64 in flight,
+libvirt-python with 8 threads, the bare client pipelined 64 deep).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import virtwire  # noqa: E402
+import virtwire.aio  # noqa: E402
+from virtwire.protocol import remote_gen as r  # noqa: E402
+
+PROG = 0x20008086
+HEAD = struct.Struct(">IIIiiIi")
+U32 = struct.Struct(">I")
+DOMAIN = "test"
+
+
+# --------------------------------------------------------------------------- bare client
+
+
+def _xdr_string(s: bytes) -> bytes:
+    return U32.pack(len(s)) + s + b"\0" * (-len(s) % 4)
+
+
+class BareClient:
+    """The practical ceiling for Python: struct-packed frames on a blocking socket."""
+
+    def __init__(self, path: str) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+        self.serial = 0
+        self.buf = b""
+        name = b"test:///default"
+        self.roundtrip(1, U32.pack(1) + _xdr_string(name) + U32.pack(0))  # connect_open
+        self.lookup = _xdr_string(DOMAIN.encode())
+
+    def frame(self, proc: int, payload: bytes) -> bytes:
+        self.serial += 1
+        return HEAD.pack(28 + len(payload), PROG, 1, proc, 0, self.serial, 0) + payload
+
+    def read_frame(self) -> bytes:
+        while True:
+            if len(self.buf) >= 4:
+                (n,) = U32.unpack_from(self.buf)
+                if len(self.buf) >= n:
+                    frame, self.buf = self.buf[:n], self.buf[n:]
+                    return frame
+            chunk = self.sock.recv(262144)
+            if not chunk:
+                raise EOFError
+            self.buf += chunk
+
+    def roundtrip(self, proc: int, payload: bytes) -> bytes:
+        self.sock.sendall(self.frame(proc, payload))
+        frame = self.read_frame()
+        if HEAD.unpack_from(frame)[6] != 0:
+            raise RuntimeError("error reply")
+        return frame
+
+    def sequential(self, n: int) -> float:
+        start = time.perf_counter()
+        for _ in range(n):
+            self.roundtrip(23, self.lookup)
+        return n / (time.perf_counter() - start)
+
+    def pipelined(self, n: int, depth: int = 64) -> float:
+        start = time.perf_counter()
+        sent = got = 0
+        while got < n:
+            burst = []
+            while sent < n and sent - got < depth:
+                burst.append(self.frame(23, self.lookup))
+                sent += 1
+            if burst:
+                self.sock.sendall(b"".join(burst))
+            self.read_frame()
+            got += 1
+        return n / (time.perf_counter() - start)
+
+
+# --------------------------------------------------------------------------- virtwire
+
+
+def virtwire_sequential(uri: str, n: int) -> float:
+    conn = virtwire.Connection(uri)
+    args = r.remote_domain_lookup_by_name_args(name=DOMAIN)
+    proc = virtwire.aio.procedure("domain_lookup_by_name")
+    call = conn.runtime.call
+    for _ in range(200):
+        call(proc, args)
+    start = time.perf_counter()
+    for _ in range(n):
+        call(proc, args)
+    rate = n / (time.perf_counter() - start)
+    conn.close()
+    return rate
+
+
+def virtwire_threads(uri: str, n: int, threads: int = 8) -> float:
+    conn = virtwire.Connection(uri)
+    args = r.remote_domain_lookup_by_name_args(name=DOMAIN)
+    proc = virtwire.aio.procedure("domain_lookup_by_name")
+    per = n // threads
+
+    def work() -> None:
+        call = conn.runtime.call
+        for _ in range(per):
+            call(proc, args)
+
+    pool = [threading.Thread(target=work) for _ in range(threads)]
+    start = time.perf_counter()
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    rate = per * threads / (time.perf_counter() - start)
+    conn.close()
+    return rate
+
+
+def virtwire_asyncio(uri: str, n: int, depth: int = 64) -> tuple[float, float]:
+    async def main() -> tuple[float, float]:
+        conn = await virtwire.aio.Connection(uri)
+        args = r.remote_domain_lookup_by_name_args(name=DOMAIN)
+        proc = virtwire.aio.procedure("domain_lookup_by_name")
+        call = conn.runtime.call
+        for _ in range(200):
+            await call(proc, args)
+        start = time.perf_counter()
+        for _ in range(n):
+            await call(proc, args)
+        seq = n / (time.perf_counter() - start)
+
+        async def worker(count: int) -> None:
+            for _ in range(count):
+                await call(proc, args)
+
+        per = n // depth
+        start = time.perf_counter()
+        await asyncio.gather(*(worker(per) for _ in range(depth)))
+        conc = per * depth / (time.perf_counter() - start)
+        await conn.close()
+        return seq, conc
+
+    return asyncio.run(main())
+
+
+# --------------------------------------------------------------------------- libvirt-python
+
+LIBVIRT_SCRIPT = r"""
+import json, sys, threading, time
+import libvirt
+uri, n = sys.argv[1], int(sys.argv[2])
+conn = libvirt.open(uri)
+for _ in range(200):
+    conn.lookupByName("test")
+start = time.perf_counter()
+for _ in range(n):
+    conn.lookupByName("test")
+seq = n / (time.perf_counter() - start)
+per = n // 8
+def work():
+    for _ in range(per):
+        conn.lookupByName("test")
+pool = [threading.Thread(target=work) for _ in range(8)]
+start = time.perf_counter()
+for t in pool: t.start()
+for t in pool: t.join()
+thr = per * 8 / (time.perf_counter() - start)
+conn.close()
+print(json.dumps({"seq": seq, "threads": thr}))
+"""
+
+
+def libvirt_python(uri: str, n: int) -> dict[str, float] | None:
+    exe = os.environ.get("VIRTWIRE_BENCH_LIBVIRT_PYTHON", "/usr/bin/python3")
+    try:
+        out = subprocess.run(
+            [exe, "-c", LIBVIRT_SCRIPT, uri, str(n)],
+            capture_output=True, text=True, check=True, timeout=600,
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        print(f"libvirt-python unavailable: {exc}", file=sys.stderr)
+        return None
+    return dict(json.loads(out.stdout))
+
+
+# --------------------------------------------------------------------------- main
+
+
+def start_daemon(workdir: Path) -> object:
+    from tests.integration.daemon import start_daemon as start
+
+    return start(workdir, max_client_requests=64, private_namespace=os.geteuid() == 0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--calls", type=int, default=20000)
+    opts = parser.parse_args()
+    n = opts.calls
+
+    sock = os.environ.get("VIRTWIRE_BENCH_SOCKET")
+    daemon = None
+    tmp = tempfile.TemporaryDirectory()
+    if not sock:
+        daemon = start_daemon(Path(tmp.name))
+        sock = str(daemon.sock)  # type: ignore[attr-defined]
+    uri = f"test+unix:///default?socket={sock}"
+    try:
+        bare = BareClient(sock)
+        bare_seq = bare.sequential(n)
+        bare_pipe = bare.pipelined(n)
+        vw_seq = virtwire_sequential(uri, n)
+        vw_thr = virtwire_threads(uri, n)
+        aio_seq, aio_conc = virtwire_asyncio(uri, n)
+        lv = libvirt_python(uri, n)
+    finally:
+        if daemon is not None:
+            daemon.stop()  # type: ignore[attr-defined]
+        tmp.cleanup()
+
+    print(f"domain_lookup_by_name round trips, {n} calls, calls/s (higher is better)")
+    rows = [
+        ("bare client, sequential", bare_seq),
+        ("bare client, pipelined 64", bare_pipe),
+        ("virtwire blocking, sequential", vw_seq),
+        ("virtwire blocking, 8 threads", vw_thr),
+        ("virtwire asyncio, sequential", aio_seq),
+        ("virtwire asyncio, 64 in flight", aio_conc),
+    ]
+    if lv:
+        rows += [("libvirt-python, sequential", lv["seq"]),
+                 ("libvirt-python, 8 threads", lv["threads"])]
+    for label, rate in rows:
+        print(f"  {label:34s} {rate:10.0f}")
+    print("ratios")
+    if lv:
+        print(f"  virtwire sequential / libvirt-python sequential  {vw_seq / lv['seq']:.2f}x "
+              "(target >= 1.1)")
+        print(f"  virtwire asyncio 64 / libvirt-python 8 threads   "
+              f"{aio_conc / lv['threads']:.2f}x (target >= 1.2)")
+        print(f"  virtwire 8 threads / libvirt-python 8 threads    "
+              f"{vw_thr / lv['threads']:.2f}x")
+    print(f"  virtwire sequential / bare sequential            {vw_seq / bare_seq:.2f}x "
+          "(target >= 0.85)")
+    print(f"  virtwire asyncio 64 / bare pipelined 64          {aio_conc / bare_pipe:.2f}x "
+          "(target >= 0.85)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,215 @@
+"""Strict decoding and checked encoding: every failure is an XDRError naming its path."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from virtwire.errors import XDRError
+from virtwire.protocol import remote_gen as remote
+from virtwire.protocol import virnet_gen as virnet
+from virtwire.xdr import XDRFieldError, decode, encode
+
+UUID = bytes(range(16))
+DOM = remote.remote_nonnull_domain("test", UUID, 1)
+
+
+def words(*values: int) -> bytes:
+    return b"".join(struct.pack(">I", v & 0xFFFFFFFF) for v in values)
+
+
+def decode_error(unpack: object, data: bytes, exact: bool = True) -> XDRFieldError:
+    with pytest.raises(XDRError) as info:
+        decode(unpack, data, exact=exact)  # type: ignore[arg-type]
+    assert isinstance(info.value, XDRFieldError)
+    return info.value
+
+
+def encode_error(pack: object, value: object) -> XDRFieldError:
+    with pytest.raises(XDRError) as info:
+        encode(pack, value)  # type: ignore[arg-type]
+    assert isinstance(info.value, XDRFieldError)
+    return info.value
+
+
+# -- decoding ------------------------------------------------------------------
+
+
+def test_truncated_inside_a_merged_run_names_the_field() -> None:
+    e = decode_error(remote.unpack_remote_domain_get_info_ret, bytes(12))
+    assert e.args[0] == "remote_domain_get_info_ret.memory: truncated at byte 12"
+    e = decode_error(remote.unpack_remote_domain_get_info_ret, bytes(30))
+    assert e.args[0] == "remote_domain_get_info_ret.cpuTime: truncated at byte 24"
+
+
+def test_truncated_string() -> None:
+    data = words(10) + b"abc"
+    e = decode_error(remote.unpack_remote_connect_get_type_ret, data)
+    assert e.args[0] == "remote_connect_get_type_ret.type: truncated at byte 4"
+    e = decode_error(remote.unpack_remote_connect_get_type_ret, b"\0\0")
+    assert e.args[0] == "remote_connect_get_type_ret.type: truncated at byte 0"
+
+
+def test_huge_length_fails_before_allocating() -> None:
+    data = words(2**31) + bytes(36)  # a 40-byte message claiming a 2 GiB string
+    e = decode_error(remote.unpack_remote_connect_get_type_ret, data)
+    assert "exceeds maximum 4194304" in e.reason
+    assert e.where == "remote_connect_get_type_ret.type"
+
+
+def test_count_beyond_remaining_bytes_fails_at_once() -> None:
+    data = words(16000) + bytes(36)  # within REMOTE_DOMAIN_LIST_MAX, but no room
+    e = decode_error(remote.unpack_remote_connect_list_all_domains_ret, data)
+    assert e.args[0] == "remote_connect_list_all_domains_ret.domains: truncated at byte 4"
+
+
+def test_count_over_maximum() -> None:
+    data = words(16385) + bytes(64)
+    e = decode_error(remote.unpack_remote_connect_list_all_domains_ret, data)
+    assert e.reason == "length 16385 exceeds maximum 16384 at byte 0"
+
+
+def test_unbounded_count_still_needs_the_bytes() -> None:
+    # a fixed-size opaque is never longer than declared; cut it short
+    e = decode_error(remote.unpack_remote_uuid, bytes(15))
+    assert e.args[0] == "remote_uuid: truncated at byte 0"
+
+
+def test_trailing_bytes_when_exact() -> None:
+    data = encode(remote.pack_remote_domain_get_info_args, remote.remote_domain_get_info_args(DOM))
+    e = decode_error(remote.unpack_remote_domain_get_info_args, data + b"\0\0\0\0")
+    assert e.args[0] == "remote_domain_get_info_args: 4 trailing bytes at byte 28"
+    value = decode(remote.unpack_remote_domain_get_info_args, data + b"\0\0\0\0", exact=False)
+    assert value.dom == DOM
+
+
+def test_non_zero_padding() -> None:
+    data = words(6) + b"weight\0\1"
+    e = decode_error(remote.unpack_remote_connect_get_type_ret, data)
+    assert e.args[0] == "remote_connect_get_type_ret.type: non-zero padding at byte 10"
+    fixed = bytes(16)
+    assert decode(remote.unpack_remote_uuid, fixed) == fixed
+
+
+def test_invalid_optional_flag() -> None:
+    data = words(2)
+    e = decode_error(remote.unpack_remote_string, data)
+    assert e.args[0] == "remote_string: invalid bool 2 at byte 0"
+    e = decode_error(remote.unpack_remote_connect_open_args, words(7, 0))
+    assert e.args[0] == "remote_connect_open_args.name: invalid bool 7 at byte 0"
+
+
+def test_unknown_enum_value() -> None:
+    data = words(remote.REMOTE_PROGRAM, 1, 3, 99, 0, 0)
+    e = decode_error(virnet.unpack_virNetMessageHeader, data)
+    assert e.args[0] == "virNetMessageHeader.type: unknown virNetMessageType value 99 at byte 12"
+    e = decode_error(remote.unpack_remote_auth_type, words(9))
+    assert e.args[0] == "remote_auth_type: unknown remote_auth_type value 9 at byte 0"
+
+
+def test_unknown_union_discriminant_inside_an_array() -> None:
+    good = remote.remote_typed_param("weight", remote.remote_typed_param_value(2, 50))
+    ret = remote.remote_domain_get_scheduler_parameters_ret([good, good])
+    data = bytearray(encode(remote.pack_remote_domain_get_scheduler_parameters_ret, ret))
+    data[4 + 16 + 16 : 4 + 16 + 20] = words(99)  # second element's discriminant
+    e = decode_error(remote.unpack_remote_domain_get_scheduler_parameters_ret, bytes(data))
+    assert e.args[0] == (
+        "remote_domain_get_scheduler_parameters_ret.params[1].value.type:"
+        " unknown union discriminant 99 at byte 36"
+    )
+
+
+def test_narrow_integer_ranges() -> None:
+    data = words(256) + bytes(28)  # state is an unsigned char
+    e = decode_error(remote.unpack_remote_domain_get_info_ret, data)
+    assert (
+        e.args[0]
+        == "remote_domain_get_info_ret.state: unsigned char value 256 out of range at byte 0"
+    )
+
+
+def test_char_arrays_accept_signed_and_unsigned_bytes() -> None:
+    model = [ord("x"), -61 & 0xFFFFFFFF, 195] + [0] * 29
+    data = words(*model) + bytes(32)
+    value = decode(remote.unpack_remote_node_get_info_ret, data)
+    assert value.model[:3] == b"x\xc3\xc3"
+    bad = words(300) + bytes(31 * 4 + 32)
+    e = decode_error(remote.unpack_remote_node_get_info_ret, bad)
+    assert e.args[0] == "remote_node_get_info_ret.model: char value 300 out of range at byte 0"
+
+
+def test_strings_keep_every_byte() -> None:
+    raw = b"caf\xc3\xa9 \xff\xfe"
+    value = decode(remote.unpack_remote_nonnull_string, words(len(raw)) + raw)
+    assert value == raw.decode("utf-8", "surrogateescape")
+    assert encode(remote.pack_remote_nonnull_string, value)[4:12] == raw
+
+
+# -- encoding ------------------------------------------------------------------
+
+
+def test_encode_string_over_maximum() -> None:
+    label = remote.remote_domain_get_security_label_ret(b"x" * 5000, 0)
+    e = encode_error(remote.pack_remote_domain_get_security_label_ret, label)
+    assert e.args[0] == (
+        "remote_domain_get_security_label_ret.label: length 5000 exceeds maximum 4097"
+    )
+    ret = remote.remote_connect_get_type_ret("é" * 2097153)
+    e = encode_error(remote.pack_remote_connect_get_type_ret, ret)
+    assert e.reason == "length 4194306 exceeds maximum 4194304"
+
+
+def test_encode_array_over_maximum() -> None:
+    ret = remote.remote_connect_list_all_domains_ret([DOM] * 16385, 0)
+    e = encode_error(remote.pack_remote_connect_list_all_domains_ret, ret)
+    assert e.args[0] == (
+        "remote_connect_list_all_domains_ret.domains: length 16385 exceeds maximum 16384"
+    )
+
+
+def test_encode_int_out_of_range_names_the_field() -> None:
+    info = remote.remote_domain_get_info_ret(1, 2**64, 0, 1, 0)
+    e = encode_error(remote.pack_remote_domain_get_info_ret, info)
+    assert e.where == "remote_domain_get_info_ret.maxMem"
+    args = remote.remote_connect_list_all_domains_args(2**31, 0)
+    e = encode_error(remote.pack_remote_connect_list_all_domains_args, args)
+    assert e.where == "remote_connect_list_all_domains_args.need_results"
+
+
+def test_encode_wrong_type() -> None:
+    e = encode_error(
+        remote.pack_remote_connect_get_type_ret, remote.remote_connect_get_type_ret(b"x")
+    )
+    assert e.where == "remote_connect_get_type_ret.type"
+    assert "wrong type" in e.reason
+    dom = remote.remote_nonnull_domain("d", "not bytes", 1)  # type: ignore[arg-type]
+    e = encode_error(remote.pack_remote_nonnull_domain, dom)
+    assert e.where == "remote_nonnull_domain.uuid"
+
+
+def test_encode_nested_failure_has_index_and_field() -> None:
+    doms = [DOM, remote.remote_nonnull_domain("x" * 10, b"short", 1)]
+    ret = remote.remote_connect_list_all_domains_ret(doms, 2)
+    e = encode_error(remote.pack_remote_connect_list_all_domains_ret, ret)
+    assert e.args[0] == "remote_connect_list_all_domains_ret.domains[1].uuid: need 16 bytes, got 5"
+
+
+def test_encode_unknown_enum_and_discriminant() -> None:
+    header = virnet.virNetMessageHeader(1, 1, 1, 42, 0, 0)  # type: ignore[arg-type]
+    e = encode_error(virnet.pack_virNetMessageHeader, header)
+    assert e.where == "virNetMessageHeader.type"
+    value = remote.remote_typed_param_value(99, 1)
+    e = encode_error(remote.pack_remote_typed_param_value, value)
+    assert e.args[0] == "remote_typed_param_value.type: unknown union discriminant 99"
+
+
+def test_encode_array_needs_a_list() -> None:
+    ret = remote.remote_connect_list_defined_domains_ret("abc")  # type: ignore[arg-type]
+    e = encode_error(remote.pack_remote_connect_list_defined_domains_ret, ret)
+    assert e.args[0] == "remote_connect_list_defined_domains_ret.names: expected a list, got str"
+
+
+def test_encode_fixed_opaque_length() -> None:
+    e = encode_error(remote.pack_remote_uuid, b"123")
+    assert e.args[0] == "remote_uuid: need 16 bytes, got 3"
