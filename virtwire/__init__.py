@@ -74,11 +74,40 @@ __all__ = [
 ]
 
 
+#: Public object classes and the module of ``virtwire/api/_sync`` (and ``_async``) holding each.
+OBJECT_CLASSES: dict[str, str] = {
+    "Domain": "domain",
+    "DomainSnapshot": "domain_snapshot",
+    "DomainCheckpoint": "domain_checkpoint",
+    "Network": "network",
+    "NetworkPort": "network_port",
+    "StoragePool": "storage_pool",
+    "StorageVol": "storage_vol",
+    "NodeDevice": "node_device",
+    "Interface": "interface",
+    "Secret": "secret",
+    "NWFilter": "nwfilter",
+    "NWFilterBinding": "nwfilter_binding",
+    "Stream": "stream",
+    "Event": "event",
+}
+
+
+def load_class(name: str, package: str) -> Any:
+    """Import an object class from ``virtwire.api.<package>`` on first use."""
+    import importlib
+
+    module = importlib.import_module(f"virtwire.api.{package}.{OBJECT_CLASSES[name]}")
+    return getattr(module, name)
+
+
 def __getattr__(name: str) -> Any:
     if name == "Connection":
         from virtwire.api.blocking import Connection
 
         return Connection
+    if name in OBJECT_CLASSES:
+        return load_class(name, "_sync")
     if name == "aio":
         import virtwire.aio
 

@@ -16,6 +16,14 @@ from virtwire.errors import Error
 __all__ = ["Connection", "Error", "procedure"]
 
 
+def __getattr__(name: str) -> Any:
+    from virtwire import OBJECT_CLASSES, load_class
+
+    if name in OBJECT_CLASSES:
+        return load_class(name, "_async")
+    raise AttributeError(f"module 'virtwire.aio' has no attribute {name!r}")
+
+
 class Connection(_connection.Connection):
     __doc__ = _connection.Connection.__doc__
 

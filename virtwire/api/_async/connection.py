@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
+from virtwire.api._async.connection_domains import DomainMethods
+from virtwire.api._async.connection_events import EventMethods
+from virtwire.api._async.connection_host import HostMethods
+from virtwire.api._async.connection_objects import ObjectMethods
 from virtwire.api._async.runtime import AsyncRuntime
 from virtwire.errors import Error, LocalProtocolError
 from virtwire.rpc.connection import (
@@ -59,7 +63,7 @@ def procedure(name: str | int) -> Any:
     return r.PROCEDURES[int(member)]
 
 
-class Connection:
+class Connection(DomainMethods, ObjectMethods, HostMethods, EventMethods):
     """A connection to a libvirt daemon, as Sys::Virt's ``Sys::Virt`` object (asyncio).
 
     ``uri`` (alias ``address``) names the daemon; None means ``LIBVIRT_DEFAULT_URI``,

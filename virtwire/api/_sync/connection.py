@@ -6,6 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
+from virtwire.api._sync.connection_domains import DomainMethods
+from virtwire.api._sync.connection_events import EventMethods
+from virtwire.api._sync.connection_host import HostMethods
+from virtwire.api._sync.connection_objects import ObjectMethods
 from virtwire.api._sync.runtime import BlockingRuntime
 from virtwire.errors import Error, LocalProtocolError
 from virtwire.rpc.connection import (
@@ -60,7 +64,7 @@ def procedure(name: str | int) -> Any:
     return r.PROCEDURES[int(member)]
 
 
-class Connection:
+class Connection(DomainMethods, ObjectMethods, HostMethods, EventMethods):
     """A connection to a libvirt daemon, as Sys::Virt's ``Sys::Virt`` object (blocking).
 
     ``uri`` (alias ``address``) names the daemon; None means ``LIBVIRT_DEFAULT_URI``,

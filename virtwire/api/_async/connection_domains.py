@@ -1,0 +1,11 @@
+"""Connection methods about domains (define, create, look up, list, migrate)."""
+
+from __future__ import annotations
+
+from virtwire.api._async.base import Caller
+
+
+class DomainMethods(Caller):
+    """Connection methods about domains (define, create, look up, list, migrate)."""
+
+    __slots__ = ()

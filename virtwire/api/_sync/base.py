@@ -1,0 +1,68 @@
+# Generated from virtwire/api/_async/base.py by scripts/unasync.py -- do not edit.
+"""What every Sys::Virt object class shares: its connection, its server identity, calls."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from virtwire.api._sync.connection import Connection
+
+
+class RemoteObject:
+    """An object living on the daemon (domain, network, pool...), as Sys::Virt's classes.
+
+    ``ref`` is the ``remote_nonnull_*`` struct naming it on the wire. Objects compare and
+    hash by their identity on the server (``_identity`` fields: uuid, name or key, as libvirt
+    does), and keep a reference to their connection.
+    """
+
+    __slots__ = ("_conn", "_ref")
+
+    #: Fields of ``ref`` that identify the object on the server.
+    _identity: ClassVar[tuple[str, ...]] = ("uuid",)
+
+    def __init__(self, conn: Connection, ref: Any) -> None:
+        self._conn = conn
+        self._ref = ref
+
+    @property
+    def connection(self) -> Connection:
+        """The connection this object belongs to."""
+        return self._conn
+
+    @property
+    def ref(self) -> Any:
+        """The ``remote_nonnull_*`` struct naming this object on the wire."""
+        return self._ref
+
+    def _key(self) -> tuple[Any, ...]:
+        return tuple(getattr(self._ref, f) for f in self._identity)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, RemoteObject)
+        return other._conn is self._conn and other._key() == self._key()
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, id(self._conn), self._key()))
+
+    def __repr__(self) -> str:
+        name = getattr(self._ref, "name", None) or getattr(self._ref, "key", None)
+        return f"<{type(self).__name__} {name!r}>"
+
+    def _call(self, proc: str, args: Any = None) -> Any:
+        return self._conn.call(proc, args)
+
+
+class Caller:
+    """The one thing the connection's method groups need: a way to call the daemon."""
+
+    __slots__ = ()
+
+    def call(
+        self, proc: Any, args: Any = None, *, timeout: float | None = None, fds: Any = ()
+    ) -> Any:
+        """Call a remote procedure (implemented by the connection)."""
+        raise NotImplementedError

@@ -1,0 +1,12 @@
+# Generated from virtwire/api/_async/connection_host.py by scripts/unasync.py -- do not edit.
+"""Connection methods about the host (node info, CPU, memory, capabilities, versions)."""
+
+from __future__ import annotations
+
+from virtwire.api._sync.base import Caller
+
+
+class HostMethods(Caller):
+    """Connection methods about the host (node info, CPU, memory, capabilities, versions)."""
+
+    __slots__ = ()
