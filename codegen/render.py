@@ -19,7 +19,7 @@ from codegen.shapes import RANGES, Array, Chars, Opaque, Opt, Prim, Ref, Shape, 
 
 _RESERVED = frozenset(
     {"buf", "pos", "out", "v", "where", "e", "self", "other", "value", "len", "str", "bytes"}
-    | {"list", "range", "int", "bool", "float", "None", "type", "cls", "end", "result"}
+    | {"list", "range", "int", "bool", "float", "None", "type", "cls", "end", "result", "new"}
 )
 _RUNTIME = (
     "BOOLS",
@@ -49,6 +49,7 @@ _RUNTIME = (
     "i32_pack",
     "i64_from",
     "i64_pack",
+    "new",
     "pack",
     "pack_signed_chars",
     "too_long",
@@ -184,13 +185,26 @@ class ModuleRenderer:
         return shape.kind == "bool" or shape.kind == "enum" or shape.kind in RANGES
 
     def decode(
-        self, b: _Body, d: int, shape: Shape, target: str, declare: bool, inline: int = 0
+        self,
+        b: _Body,
+        d: int,
+        shape: Shape,
+        target: str,
+        declare: bool,
+        inline: int = 0,
+        lead: str | None = None,
+        follow: str | None = None,
     ) -> None:
         """Emit statements decoding ``shape`` at ``pos`` into local ``target``.
 
         ``inline`` > 0 expands struct and union references in place (that many
         levels deep) instead of calling their decoders; the caller then owns
         error reporting (``fail_items`` re-decodes slowly to find the path).
+
+        Array loops pass the length word between elements: ``lead`` names a
+        local already holding the first word of this value (see ``_leads``),
+        and the last fixed-size read of the value also reads the next word
+        into ``follow`` when the buffer has it (see ``_follows``).
         """
         if declare and isinstance(shape, Opt):
             b.add(d, f"{target}: {self.annotation(shape)}")
@@ -201,8 +215,12 @@ class ModuleRenderer:
                 self._check_prim(b, d, shape, raw, "pos", target)
             b.add(d, f"pos += {shape.size}")
         elif isinstance(shape, Str | Opaque) and not (isinstance(shape, Opaque) and shape.fixed):
-            n, start = b.tmp("n"), b.tmp("s")
-            b.add(d, f"({n},) = {self._rt('u32_from')}(buf, pos)")
+            start = b.tmp("s")
+            if lead is None:
+                n = b.tmp("n")
+                b.add(d, f"({n},) = {self._rt('u32_from')}(buf, pos)")
+            else:
+                n = lead
             if shape.max is not None if isinstance(shape, Str) else shape.size is not None:
                 limit = shape.max if isinstance(shape, Str) else shape.size
                 label = shape.max_name if isinstance(shape, Str) else shape.size_name
@@ -216,11 +234,9 @@ class ModuleRenderer:
             b.add(d, f"if {n} & 3 and buf[{start} + {n} : pos] != {self._rt('PAD')}[{n} & 3]:")
             b.add(d + 1, f"raise {self._rt('bad_padding')}({start} + {n})")
             if isinstance(shape, Str):
-                b.add(
-                    d, f'{target} = str(buf[{start} : {start} + {n}], "utf-8", "surrogateescape")'
-                )
+                self._decode_utf8(b, d, target, f"buf[{start} : {start} + {n}]")
             else:
-                b.add(d, f"{target} = bytes(buf[{start} : {start} + {n}])")
+                b.add(d, f"{target} = buf[{start} : {start} + {n}]")
         elif isinstance(shape, Opaque):
             size = shape.size or 0
             padded = (size + 3) & ~3
@@ -229,7 +245,7 @@ class ModuleRenderer:
             if padded != size:
                 b.add(d, f"if buf[pos + {size} : pos + {padded}] != {self._rt('PAD')}[{size & 3}]:")
                 b.add(d + 1, f"raise {self._rt('bad_padding')}(pos + {size})")
-            b.add(d, f"{target} = bytes(buf[pos : pos + {size}])")
+            b.add(d, f"{target} = buf[pos : pos + {size}]")
             b.add(d, f"pos += {padded}")
         elif isinstance(shape, Chars):
             if shape.fixed:
@@ -262,12 +278,15 @@ class ModuleRenderer:
             if inline > 0 and isinstance(definition, Struct):
                 fields = self._fields(definition)
                 names = [b.tmp("a") for _ in fields]
-                self._fields_decode(b, d, fields, names, quiet=True, inline=inline - 1)
+                self._fields_decode(
+                    b, d, fields, names, quiet=True, inline=inline - 1, lead=lead, follow=follow
+                )
                 cls = self._ref(shape.name, shape.module)
-                for line in self._wrap_call(f"{target} = {cls}", names, "", 0, 8 + 4 * d):
-                    b.add(d, line)
+                self._construct(b, d, target, cls, [a for a, _ in fields], names)
             elif inline > 0 and isinstance(definition, Union):
-                self._union_decode(b, d, definition, shape.module, target, quiet=True)
+                self._union_decode(
+                    b, d, definition, shape.module, target, quiet=True, follow=follow
+                )
             else:
                 fn = self._ref(f"unpack_{shape.name}", shape.module)
                 b.add(d, f"{target}, pos = {fn}(buf, pos)")

@@ -49,7 +49,6 @@ def io_error(exc: BaseException, action: str) -> Error:
 
 MessageHandler = Callable[[Message], None]
 CloseHandler = Callable[[ConnectionClosed], None]
-StreamSink = Callable[[Any], None]
 
 
 class RuntimeBase:
@@ -62,7 +61,6 @@ class RuntimeBase:
         self._forked = False
         self._message_handlers: dict[tuple[int, int], MessageHandler] = {}
         self._close_handlers: list[CloseHandler] = []
-        self._stream_sinks: dict[int, StreamSink] = {}
         self._close_fired = False
         _live.add(self)
 
@@ -116,19 +114,16 @@ class RuntimeBase:
         self.deliver_message(event)
 
     # ------------------------------------------------------------------ streams
-
-    def set_stream_sink(self, serial: int, sink: StreamSink | None) -> None:
-        """Route the stream events of ``serial`` to ``sink``."""
-        if sink is None:
-            self._stream_sinks.pop(serial, None)
-        else:
-            self._stream_sinks[serial] = sink
+    #
+    # A call that opens a stream passes ``stream=token``. The runtime calls
+    # ``token.bind(runtime, serial)`` right after queueing the call, and
+    # ``token.on_stream_event(event)`` for every StreamData / StreamHole / StreamEnd /
+    # StreamFailed of that serial, from its I/O context (the blocking runtime holds its
+    # lock then): the token must only queue the event and wake its reader, never block.
 
     def dispatch_stream_event(self, event: Any) -> None:
         """Hand a stream event to the stream that owns it."""
-        sink = self._stream_sinks.get(event.serial)
-        if sink is not None:
-            sink(event)
+        event.token.on_stream_event(event)
 
     # ------------------------------------------------------------------ close
 

@@ -5,6 +5,10 @@ Generated decoders run straight-line code with no bookkeeping besides a
 fails do the helpers here turn the low-level cause (``struct.error``, a
 failed check) into an ``XDRFieldError`` whose message names the path, e.g.
 ``remote_domain_get_info_ret.memory: truncated at byte 12``.
+
+Decoders work on ``bytes``; one handed a ``memoryview`` or ``bytearray``
+copies it once on entry, since slicing ``bytes`` and decoding the slice is
+the cheapest way to make a ``str``.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ f32_pack: Final = struct.Struct(">f").pack
 f64_pack: Final = struct.Struct(">d").pack
 unpack_from: Final = struct.unpack_from
 pack: Final = struct.pack
+new: Final = object.__new__
+"""Make an instance without running ``__init__``; decoders then fill its slots."""
 
 PAD: Final = (b"", b"\0\0\0", b"\0\0", b"\0")
 """Zero padding after ``n`` bytes of data, indexed by ``n & 3``."""

@@ -9,6 +9,7 @@ from virtwire.api._async.connection_domains import DomainMethods
 from virtwire.api._async.connection_events import EventMethods
 from virtwire.api._async.connection_host import HostMethods
 from virtwire.api._async.connection_objects import ObjectMethods
+from virtwire.api._async.connection_streams import StreamMethods
 from virtwire.api._async.runtime import AsyncRuntime
 from virtwire.errors import Error, LocalProtocolError
 from virtwire.rpc.connection import (
@@ -63,7 +64,7 @@ def procedure(name: str | int) -> Any:
     return r.PROCEDURES[int(member)]
 
 
-class Connection(DomainMethods, ObjectMethods, HostMethods, EventMethods):
+class Connection(DomainMethods, ObjectMethods, HostMethods, EventMethods, StreamMethods):
     """A connection to a libvirt daemon, as Sys::Virt's ``Sys::Virt`` object (asyncio).
 
     ``uri`` (alias ``address``) names the daemon; None means ``LIBVIRT_DEFAULT_URI``,

@@ -49,6 +49,9 @@ class AsyncRuntime(RuntimeBase):
         self._pending_out: memoryview | None = None
         self._pending_fds: list[list[int]] = []
         self._writing = False
+        self._kick_pending = False
+        self._read_paused = 0
+        self._drained: asyncio.Future[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._closed_event = asyncio.Event()
         self._loop.add_reader(self._fd, self._on_readable)
@@ -63,7 +66,9 @@ class AsyncRuntime(RuntimeBase):
         self._check_usable()
         fut: asyncio.Future[Any] = self._loop.create_future()
         serial = self.core.send_call(proc, args, token=fut, fds=fds, stream=stream)
-        self._flush()
+        if stream is not None:
+            stream.bind(self, serial)
+        self._kick()
         timeout = self.default_timeout if timeout is None else timeout
         handle = None
         if timeout is not None and timeout > 0:
@@ -87,7 +92,7 @@ class AsyncRuntime(RuntimeBase):
         self._check_usable()
         fut: asyncio.Future[Any] = self._loop.create_future()
         self.core.send_call(proc, args, token=fut)
-        self._flush()
+        self._kick()
         return fut
 
     @staticmethod
@@ -161,6 +166,18 @@ class AsyncRuntime(RuntimeBase):
         self._flush()
         self._arm_timer()
 
+    def _kick(self) -> None:
+        """Send queued calls: the first of a loop iteration at once, later ones together."""
+        if self._kick_pending:
+            return
+        self._flush()
+        self._kick_pending = True
+        self._loop.call_soon(self._after_kick)
+
+    def _after_kick(self) -> None:
+        self._kick_pending = False
+        self._flush()
+
     def _flush(self) -> None:
         if self._writing:
             return
@@ -212,6 +229,8 @@ class AsyncRuntime(RuntimeBase):
         self._pending_out = None
         self._writing = False
         self._loop.remove_writer(self._fd)
+        if self._drained is not None and not self._drained.done():
+            self._drained.set_result(None)
 
     def _arm_timer(self) -> None:
         deadline = self.core.next_deadline()
@@ -227,10 +246,56 @@ class AsyncRuntime(RuntimeBase):
         self.core.tick(time.monotonic())
         self._process()
 
+    # ------------------------------------------------------------------ streams
+
+    async def stream_send(self, serial: int, data: bytes | memoryview) -> None:
+        """Send stream bytes; waits while the socket is backed up (flow control)."""
+        self.core.send_stream_data(serial, data)
+        self._kick()
+        await self.drain()
+
+    async def stream_send_hole(self, serial: int, length: int, flags: int = 0) -> None:
+        """Send a hole of ``length`` bytes."""
+        self.core.send_stream_hole(serial, length, flags)
+        self._kick()
+
+    async def stream_finish(self, serial: int) -> None:
+        """Tell the daemon the upload is complete."""
+        self.core.finish_stream(serial)
+        self._kick()
+        await self.drain()
+
+    async def stream_abort(self, serial: int) -> None:
+        """Abort the stream."""
+        if self.core.is_open:
+            self.core.abort_stream(serial)
+            self._kick()
+
+    async def drain(self) -> None:
+        """Wait until bytes queued for the socket have been written."""
+        while self._writing and self.core.is_open:
+            if self._drained is None or self._drained.done():
+                self._drained = self._loop.create_future()
+            await self._drained
+
+    def pause_reading(self) -> None:
+        """Stop reading the socket (a stream's queue is full)."""
+        self._read_paused += 1
+        if self._read_paused == 1 and self.core.is_open:
+            self._loop.remove_reader(self._fd)
+
+    def resume_reading(self) -> None:
+        """Undo one :meth:`pause_reading`."""
+        self._read_paused -= 1
+        if self._read_paused == 0 and self.core.is_open:
+            self._loop.add_reader(self._fd, self._on_readable)
+
     # ------------------------------------------------------------------ endings
 
     def _on_closed(self, event: ConnectionClosed) -> None:
         self._loop.remove_reader(self._fd)
+        if self._drained is not None and not self._drained.done():
+            self._drained.set_result(None)
         if self._writing:
             self._stop_writing()
         if self._timer is not None:

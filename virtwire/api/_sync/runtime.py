@@ -46,12 +46,22 @@ _POLLIN: Final = select.POLLIN | select.POLLPRI | select.POLLHUP | select.POLLER
 
 
 class _Waiter:
-    __slots__ = ("done", "value", "error")
+    """One thread waiting for one reply; ``wake`` is a lock it sleeps on while following."""
+
+    __slots__ = ("done", "value", "error", "wake", "signaled")
 
     def __init__(self) -> None:
         self.done = False
         self.value: Any = None
         self.error: Error | None = None
+        self.wake: Any = None
+        self.signaled = False
+
+    def signal(self) -> None:
+        """Wake the thread if it sleeps (runtime lock held)."""
+        if self.wake is not None and not self.signaled:
+            self.signaled = True
+            self.wake.release()
 
 
 class BlockingRuntime(RuntimeBase):
@@ -64,12 +74,13 @@ class BlockingRuntime(RuntimeBase):
         self._tls = isinstance(self._sock, ssl.SSLSocket)
         self._can_fds = bool(getattr(transport, "can_pass_fds", False))
         self._lock = threading.Lock()
-        self._cond = threading.Condition(self._lock)  # followers wait here
+        self._followers: list[_Waiter] = []  # threads waiting for the reader role or a reply
         self._bg_cond = threading.Condition(self._lock)  # the background thread waits here
         self._send_lock = threading.Lock()
         self._reading = False
         self._bg_reading = False
         self._callers = 0
+        self._read_paused = 0
         self._last_active = time.monotonic()
         self._messages: deque[Any] = deque()
         self._closed_event: ConnectionClosed | None = None
@@ -98,6 +109,8 @@ class BlockingRuntime(RuntimeBase):
         with self._lock:
             self.core.check_open()
             serial = self.core.send_call(proc, args, token=waiter, fds=fds, stream=stream)
+            if stream is not None:
+                stream.bind(self, serial)
             self._callers += 1
         try:
             self._flush()
@@ -131,13 +144,31 @@ class BlockingRuntime(RuntimeBase):
                     finally:
                         lock.acquire()
                         self._reading = False
-                        self._cond.notify_all()
-                elif self._bg_reading:
+                        self._hand_over()
+                    continue
+                if self._bg_reading:
                     self._wake_w.send(b"\0")
-                    self._cond.wait(None if deadline is None else deadline - time.monotonic())
-                else:
-                    self._cond.wait(None if deadline is None else deadline - time.monotonic())
+                if waiter.wake is None:
+                    waiter.wake = threading.Lock()
+                    waiter.wake.acquire()
+                waiter.signaled = False
+                self._followers.append(waiter)
+                lock.release()
+                try:
+                    waiter.wake.acquire(
+                        True, -1 if deadline is None else max(0.0, deadline - time.monotonic())
+                    )
+                finally:
+                    lock.acquire()
+                    self._followers.remove(waiter)
         return True
+
+    def _hand_over(self) -> None:
+        """The reader left: let one waiting thread take the role (lock held)."""
+        for follower in self._followers:
+            if not follower.done and not follower.signaled:
+                follower.signal()
+                return
 
     def run(self, exchange: Generator[Any, Any, Any]) -> Any:
         """Run a multi-step exchange (a generator yielding calls) to its end."""
@@ -216,6 +247,7 @@ class BlockingRuntime(RuntimeBase):
                 if waiter is not None:
                     waiter.value = event.value if not event.fds else (event.value, event.fds)
                     waiter.done = True
+                    waiter.signal()
                 else:
                     for fd in event.fds:
                         os.close(fd)
@@ -224,13 +256,15 @@ class BlockingRuntime(RuntimeBase):
                 if waiter is not None:
                     waiter.error = event.error
                     waiter.done = True
+                    waiter.signal()
             elif cls is Message:
                 self._messages.append(event)
                 self._bg_cond.notify()
             elif cls is ConnectionClosed:
                 self._closed_event = event
                 self._messages.append(event)
-                self._cond.notify_all()
+                for follower in self._followers:
+                    follower.signal()
                 self._bg_cond.notify()
             else:
                 self.dispatch_stream_event(event)
@@ -268,7 +302,12 @@ class BlockingRuntime(RuntimeBase):
                         return
                     now = time.monotonic()
                     idle_at = self._last_active + IDLE_GRACE
-                    if not self._reading and not self._callers and now >= idle_at:
+                    if (
+                        not self._reading
+                        and not self._callers
+                        and not self._read_paused
+                        and now >= idle_at
+                    ):
                         self._reading = self._bg_reading = True
                         break
                     wait = idle_at - now if now < idle_at else None
@@ -284,7 +323,7 @@ class BlockingRuntime(RuntimeBase):
                 finally:
                     with lock:
                         self._reading = self._bg_reading = False
-                        self._cond.notify_all()
+                        self._hand_over()
             self._deliver()
 
     def _deliver(self) -> None:
@@ -311,6 +350,67 @@ class BlockingRuntime(RuntimeBase):
             self.transport.close()
         except OSError:
             pass
+
+    # ------------------------------------------------------------------ streams
+
+    @property
+    def lock(self) -> threading.Lock:
+        """The lock guarding the core; stream sinks run with it held."""
+        return self._lock
+
+    @staticmethod
+    def new_waiter() -> _Waiter:
+        """Something a stream marks ``done`` (and ``signal()``s) when its data arrives."""
+        return _Waiter()
+
+    def wait(self, waiter: _Waiter, timeout: float | None = None) -> bool:
+        """Block (reading if nobody else does) until ``waiter.done``; False on timeout."""
+        self._check_usable()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._lock:
+            self._callers += 1
+        try:
+            return self._wait(waiter, deadline)
+        finally:
+            with self._lock:
+                self._callers -= 1
+                self._last_active = time.monotonic()
+
+    def stream_send(self, serial: int, data: bytes | memoryview) -> None:
+        """Send stream bytes (blocks while the socket is full: that is the flow control)."""
+        with self._lock:
+            self.core.send_stream_data(serial, data)
+        self._flush()
+
+    def stream_send_hole(self, serial: int, length: int, flags: int = 0) -> None:
+        """Send a hole of ``length`` bytes."""
+        with self._lock:
+            self.core.send_stream_hole(serial, length, flags)
+        self._flush()
+
+    def stream_finish(self, serial: int) -> None:
+        """Tell the daemon the upload is complete."""
+        with self._lock:
+            self.core.finish_stream(serial)
+        self._flush()
+
+    def stream_abort(self, serial: int) -> None:
+        """Abort the stream."""
+        with self._lock:
+            if self.core.is_open:
+                self.core.abort_stream(serial)
+        self._flush()
+
+    def pause_reading(self) -> None:
+        """A stream's queue is full: the background thread stops reading until resumed."""
+        with self._lock:
+            self._read_paused += 1
+
+    def resume_reading(self) -> None:
+        """Undo one :meth:`pause_reading`."""
+        with self._lock:
+            self._read_paused -= 1
+            self._bg_cond.notify()
 
     # ------------------------------------------------------------------ control
 
