@@ -70,6 +70,9 @@ def attr_name(field: str) -> str:
     return field + "_" if keyword.iskeyword(field) else field
 
 
+_CALLS_DECODER = re.compile(r"(?<![\w.])(?:unpack_\w+|fail_items)\(")
+"""A call of another decoder, which must not copy a ``memoryview`` again."""
+
 _TEMP = re.compile(r"^(?:a|b|d|f|i|k|n|p|r|s|u|x|start|_i)\d+$")
 """Names of the temporaries ``_Body.tmp`` makes; fields must not shadow them."""
 
@@ -293,6 +296,60 @@ class ModuleRenderer:
         elif isinstance(shape, Void):
             b.add(d, f"{target} = None")
 
+    def _decode_utf8(self, b: _Body, d: int, target: str, data: str) -> None:
+        """Decode ``data`` as UTF-8 keeping every byte: strict first, as that is faster."""
+        b.add(d, "try:")
+        b.add(d + 1, f"{target} = {data}.decode()")
+        b.add(d, "except UnicodeDecodeError:")
+        b.add(d + 1, f'{target} = {data}.decode("utf-8", "surrogateescape")')
+
+    def _construct(
+        self, b: _Body, d: int, target: str, cls: str, attrs: list[str], values: list[str]
+    ) -> None:
+        """Make ``cls`` without calling ``__init__`` (cheaper) and fill its slots."""
+        b.add(d, f"{target} = {self._rt('new')}({cls})")
+        for attr, value in zip(attrs, values, strict=True):
+            b.add(d, f"{target}.{attr} = {value}")
+
+    def _leads(self, shape: Shape, inline: int) -> bool:
+        """Whether decoding ``shape`` starts by reading a length word."""
+        if isinstance(shape, Str):
+            return True
+        if isinstance(shape, Opaque):
+            return not shape.fixed
+        if isinstance(shape, Ref) and inline > 0:
+            _, definition = self.ns.types[shape.name]
+            if isinstance(definition, Struct):
+                fields = self._fields(definition)
+                groups = self._runs(fields)
+                i, j = groups[0] if groups else (0, 0)
+                return j - i == 1 and self._leads(fields[i][1], inline - 1)
+        return False
+
+    def _follows(self, shape: Shape, inline: int) -> bool:
+        """Whether decoding ``shape`` can end with a fixed-size read (or one per union arm)."""
+        if self._runnable(shape):
+            return True
+        if isinstance(shape, Ref) and inline > 0:
+            _, definition = self.ns.types[shape.name]
+            if isinstance(definition, Struct):
+                fields = self._fields(definition)
+                groups = self._runs(fields)
+                if not groups:
+                    return False
+                i, j = groups[-1]
+                return j - i >= 2 or self._follows(fields[i][1], inline - 1)
+            if isinstance(definition, Union):
+                _, _, arms, default, _ = self._union_parts(definition)
+                shapes = [sh for _, _, sh in arms] + ([default[1]] if default else [])
+                return any(isinstance(sh, Prim) for sh in shapes)
+        return False
+
+    def _peek(self, b: _Body, d: int, follow: str) -> None:
+        """Read the word after the value into ``follow`` when there is one."""
+        b.add(d, "if pos + 4 <= len(buf):")
+        b.add(d + 1, f"({follow},) = {self._rt('u32_from')}(buf, pos)")
+
     def _count(
         self, b: _Body, d: int, n: str, limit: int | None, label: str | None, elem_min: int
     ) -> None:
@@ -337,8 +394,14 @@ class ModuleRenderer:
             b.add(d, f"{first} = pos")
         b.add(d, f"{target} = []")
         b.add(d, "try:")
+        lead = None
+        if self._leads(elem, 2) and self._follows(elem, 2):
+            # Each element reads the next one's length word along with its
+            # own last fixed-size fields: one struct call less per element.
+            lead = b.tmp("n")
+            b.add(d + 1, f"{lead} = {self._rt('u32_from')}(buf, pos)[0] if {n} else 0")
         b.add(d + 1, f"for _ in range({n}):")
-        self.decode(b, d + 2, elem, item, True, inline=2)
+        self.decode(b, d + 2, elem, item, True, inline=2, lead=lead, follow=lead)
         b.add(d + 2, f"{target}.append({item})")
         b.add(d, f"except {self._rt('DECODE_ERRORS')} as e:")
         if isinstance(elem, Ref):
@@ -368,8 +431,33 @@ class ModuleRenderer:
             )
         return expr
 
-    def encode(self, b: _Body, d: int, shape: Shape, expr: str, inline: int = 0) -> None:
-        """Emit statements appending the encoding of local ``expr`` to ``out``."""
+    def _fold(self, head: tuple[str, str] | None, fmt: str, value: str) -> str:
+        """The call packing ``value`` as ``fmt``, preceded by the word in ``head``."""
+        if head is None:
+            return f"{self._rt(_SINGLE_PACK[fmt])}({value})"
+        return f"{self._run_struct(head[0] + fmt, 'pack')}({head[1]}, {value})"
+
+    def encode(
+        self,
+        b: _Body,
+        d: int,
+        shape: Shape,
+        expr: str,
+        inline: int = 0,
+        head: tuple[str, str] | None = None,
+    ) -> None:
+        """Emit statements appending the encoding of local ``expr`` to ``out``.
+
+        ``head`` is a ``(format, expression)`` word to pack first, in the same
+        struct call as a scalar or a length word (a union's discriminant).
+        """
+        if head is not None and not (
+            (isinstance(shape, Prim) and shape.kind != "bool")
+            or isinstance(shape, Str)
+            or (isinstance(shape, Opaque) and not shape.fixed)
+        ):
+            b.add(d, f"out += {self._rt(_SINGLE_PACK[head[0]])}({head[1]})")
+            head = None
         if isinstance(shape, Prim):
             if shape.kind == "bool":
                 b.add(d, f"out += WORD_TRUE if {self._rt('BOOLS')}[{expr}] else WORD_FALSE")
@@ -377,11 +465,15 @@ class ModuleRenderer:
                 self._rt("WORD_FALSE")
                 return
             value = self._pack_check(b, d, shape, expr)
-            b.add(d, f"out += {self._rt(_SINGLE_PACK[shape.fmt])}({value})")
+            b.add(d, f"out += {self._fold(head, shape.fmt, value)}")
         elif isinstance(shape, Str | Opaque) and not (isinstance(shape, Opaque) and shape.fixed):
             data, n = b.tmp("b"), b.tmp("n")
             if isinstance(shape, Str):
-                b.add(d, f'{data} = {expr}.encode("utf-8", "surrogateescape")')
+                # Strict UTF-8 is faster and fails only on lone surrogates.
+                b.add(d, "try:")
+                b.add(d + 1, f"{data} = {expr}.encode()")
+                b.add(d, "except UnicodeEncodeError:")
+                b.add(d + 1, f'{data} = {expr}.encode("utf-8", "surrogateescape")')
                 limit, label = shape.max, shape.max_name
             else:
                 b.add(d, f"{data} = {expr}")
@@ -393,9 +485,10 @@ class ModuleRenderer:
                 b.add(
                     d + 1, f'raise {self._rt("fault")}(f"length {{{n}}} exceeds maximum {limit}")'
                 )
-            b.add(d, f"out += {self._rt('u32_pack')}({n})")
+            b.add(d, f"out += {self._fold(head, 'I', n)}")
             b.add(d, f"out += {data}")
-            b.add(d, f"out += {self._rt('PAD')}[{n} & 3]")
+            b.add(d, f"if {n} & 3:")
+            b.add(d + 1, f"out += {self._rt('PAD')}[{n} & 3]")
         elif isinstance(shape, Opaque):
             size = shape.size or 0
             b.add(d, f"if len({expr}) != {size}:")
@@ -515,6 +608,9 @@ class ModuleRenderer:
         )
         lines.append('    where = ""')
         text = body.lines
+        if any("buf[" in line or _CALLS_DECODER.search(line) for line in text):
+            lines.append("    if type(buf) is not bytes:")
+            lines.append("        buf = bytes(buf)")
         uses = sum(line.count("len(buf)") for line in text)
         if uses > 1 or (uses and any(" in range(" in line for line in text)):
             lines.append("    end = len(buf)")
@@ -585,8 +681,7 @@ class ModuleRenderer:
             locals_,
             quiet=False,
         )
-        for line in self._wrap_call(f"result = {s.name}", locals_, "", 0, 8):
-            dec.add(0, line)
+        self._construct(dec, 0, "result", s.name, attrs, locals_)
         out.extend(self._decoder(s.name, s.name, dec, "result"))
         out.append("")
         out.append("")
@@ -632,15 +727,20 @@ class ModuleRenderer:
         names: list[str],
         quiet: bool,
         inline: int = 0,
+        lead: str | None = None,
+        follow: str | None = None,
     ) -> None:
-        for i, j in self._runs(fields):
-            if j - i >= 2:
-                self._decode_run(b, d, fields[i:j], names[i:j], quiet)
+        groups = self._runs(fields)
+        for i, j in groups:
+            last = follow if (i, j) == groups[-1] else None
+            if j - i >= 2 or (last and self._runnable(fields[i][1])):
+                self._decode_run(b, d, fields[i:j], names[i:j], quiet, last)
                 continue
             attr, sh = fields[i]
             if not quiet:
                 b.add(d, f'where = "{attr}"')
-            self.decode(b, d, sh, names[i], True, inline)
+            first = lead if i == 0 else None
+            self.decode(b, d, sh, names[i], True, inline, lead=first, follow=last)
 
     def _fields_encode(
         self,
@@ -673,7 +773,13 @@ class ModuleRenderer:
         return f"{shape.size}s", shape.size
 
     def _decode_run(
-        self, b: _Body, d: int, run: list[tuple[str, Shape]], names: list[str], quiet: bool
+        self,
+        b: _Body,
+        d: int,
+        run: list[tuple[str, Shape]],
+        names: list[str],
+        quiet: bool,
+        follow: str | None = None,
     ) -> None:
         fmt = ""
         offsets = []
@@ -688,15 +794,31 @@ class ModuleRenderer:
             self._assign_marker(b, d, marker)
         checked = [isinstance(sh, Prim) and self._needs_check(sh) for _, sh in run]
         raws = [b.tmp("r") if c else n for c, n in zip(checked, names, strict=True)]
-        fn = self._run_struct(fmt, "unpack")
-        for line in self._wrap_call("", raws, f" = {fn}(buf, pos)", 0, 8 + 4 * d):
-            b.add(d, line)
+        if follow is None:
+            self._unpack_into(b, d, raws, fmt)
+        else:
+            b.add(d, f"if pos + {off + 4} <= len(buf):")
+            self._unpack_into(b, d + 1, raws + [follow], fmt + "I")
+            b.add(d, "else:")
+            self._unpack_into(b, d + 1, raws, fmt)
         for (attr, o), (_, sh), raw, n, c in zip(offsets, run, raws, names, checked, strict=True):
             if c and isinstance(sh, Prim):
                 if not quiet:
                     b.add(d, f'where = "{attr}"')
                 self._check_prim(b, d, sh, raw, f"pos + {o}", n)
         b.add(d, f"pos += {off}")
+
+    def _unpack_into(self, b: _Body, d: int, targets: list[str], fmt: str) -> None:
+        if len(targets) == 1 and fmt in _SINGLE_FROM:
+            b.add(d, f"({targets[0]},) = {self._rt(_SINGLE_FROM[fmt])}(buf, pos)")
+            return
+        fn = self._run_struct(fmt, "unpack")
+        text = ", ".join(targets) + ("," if len(targets) == 1 else "")
+        if len(f"({text}) = {fn}(buf, pos)") + 8 + 4 * d <= 100:
+            b.add(d, f"({text}) = {fn}(buf, pos)")
+            return
+        for line in self._wrap_call("", targets, f" = {fn}(buf, pos)", 0, 8 + 4 * d):
+            b.add(d, line)
 
     def _encode_run(
         self, b: _Body, d: int, run: list[tuple[str, Shape]], obj: str, quiet: bool
@@ -758,7 +880,14 @@ class ModuleRenderer:
         return disc, disc_shape, arms, default, " | ".join(arm_types)
 
     def _union_decode(
-        self, b: _Body, d: int, u: Union, module: str, target: str, quiet: bool
+        self,
+        b: _Body,
+        d: int,
+        u: Union,
+        module: str,
+        target: str,
+        quiet: bool,
+        follow: str | None = None,
     ) -> None:
         disc, disc_shape, arms, default, value_type = self._union_parts(u)
         dv, val = b.tmp("d"), b.tmp("u")
@@ -771,16 +900,25 @@ class ModuleRenderer:
             b.add(d, f"{word} {' or '.join(f'{dv} == {c}' for c in cases)}:")
             if not quiet:
                 b.add(d + 1, f'where = "{arm}"')
-            self.decode(b, d + 1, sh, val, False)
+            self._arm_decode(b, d + 1, sh, val, follow)
             word = "elif"
         b.add(d, "else:")
         if default is not None:
             if not quiet:
                 b.add(d + 1, f'where = "{default[0]}"')
-            self.decode(b, d + 1, default[1], val, False)
+            self._arm_decode(b, d + 1, default[1], val, follow)
         else:
             b.add(d + 1, f"raise {self._rt('bad_discriminant')}({dv}, pos - 4)")
-        b.add(d, f"{target} = {self._ref(u.name, module)}({dv}, {val})")
+        self._construct(b, d, target, self._ref(u.name, module), [disc, "value"], [dv, val])
+
+    def _arm_decode(self, b: _Body, d: int, shape: Shape, target: str, follow: str | None) -> None:
+        if follow is None:
+            self.decode(b, d, shape, target, False)
+        elif isinstance(shape, Prim):
+            self._decode_run(b, d, [("", shape)], [target], True, follow)
+        else:
+            self.decode(b, d, shape, target, False)
+            self._peek(b, d, follow)
 
     def _union_encode(self, b: _Body, d: int, u: Union, expr: str, quiet: bool) -> None:
         disc, disc_shape, arms, default, _ = self._union_parts(u)
@@ -788,7 +926,14 @@ class ModuleRenderer:
         if not quiet:
             b.add(d, f'where = "{disc}"')
         b.add(d, f"{dv} = {expr}.{disc}")
-        self.encode(b, d, disc_shape, dv)
+        # Each arm packs the discriminant (one of its case values, so it
+        # cannot fail) with its own first word; the default arm packs it alone.
+        fold = disc_shape.kind != "bool"
+        if fold:
+            disc_value = self._pack_check(b, d, disc_shape, dv)
+        else:
+            self.encode(b, d, disc_shape, dv)
+        head = (disc_shape.fmt, disc_value) if fold else None
         b.add(d, f"{val}: Any = {expr}.value")
         word = "if"
         for cases, arm, sh in arms:
@@ -796,16 +941,20 @@ class ModuleRenderer:
             if not quiet:
                 b.add(d + 1, f'where = "{arm}"')
             if isinstance(sh, Void):
-                b.add(d + 1, "pass")
+                b.add(d + 1, f"out += {self._rt(_SINGLE_PACK[head[0]])}({head[1]})" if head else "pass")
             else:
-                self.encode(b, d + 1, sh, val)
+                self.encode(b, d + 1, sh, val, head=head)
             word = "elif"
         b.add(d, "else:")
+        if default is not None and head is not None:
+            if not quiet:
+                b.add(d + 1, f'where = "{disc}"')
+            b.add(d + 1, f"out += {self._rt(_SINGLE_PACK[head[0]])}({head[1]})")
         if default is not None and not isinstance(default[1], Void):
             if not quiet:
                 b.add(d + 1, f'where = "{default[0]}"')
             self.encode(b, d + 1, default[1], val)
-        elif default is not None:
+        elif default is not None and head is None:
             b.add(d + 1, "pass")
         else:
             b.add(d + 1, f'raise {self._rt("fault")}(f"unknown union discriminant {{{dv}!r}}")')

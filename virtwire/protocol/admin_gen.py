@@ -19,7 +19,6 @@ from virtwire.xdr.runtime import (
     bad_enum,
     bad_padding,
     f64_from,
-    f64_pack,
     fail,
     fail_items,
     fail_pack,
@@ -28,7 +27,7 @@ from virtwire.xdr.runtime import (
     i32_from,
     i32_pack,
     i64_from,
-    i64_pack,
+    new,
     too_long,
     truncated,
     u32_from,
@@ -43,6 +42,22 @@ _unpack_QI: Final = struct.Struct(">QI").unpack_from
 _pack_QI: Final = struct.Struct(">QI").pack
 _unpack_QqI: Final = struct.Struct(">QqI").unpack_from
 _pack_QqI: Final = struct.Struct(">QqI").pack
+_unpack_QqII: Final = struct.Struct(">QqII").unpack_from
+_pack_QqII: Final = struct.Struct(">QqII").pack
+_unpack_dI: Final = struct.Struct(">dI").unpack_from
+_pack_dI: Final = struct.Struct(">dI").pack
+_unpack_iI: Final = struct.Struct(">iI").unpack_from
+_pack_iI: Final = struct.Struct(">iI").pack
+_unpack_iQ: Final = struct.Struct(">iQ").unpack_from
+_pack_iQ: Final = struct.Struct(">iQ").pack
+_unpack_id: Final = struct.Struct(">id").unpack_from
+_pack_id: Final = struct.Struct(">id").pack
+_unpack_ii: Final = struct.Struct(">ii").unpack_from
+_pack_ii: Final = struct.Struct(">ii").pack
+_unpack_iq: Final = struct.Struct(">iq").unpack_from
+_pack_iq: Final = struct.Struct(">iq").pack
+_unpack_qI: Final = struct.Struct(">qI").unpack_from
+_pack_qI: Final = struct.Struct(">qI").pack
 
 ADMIN_STRING_MAX: Final = 4194304
 ADMIN_SERVER_LIST_MAX: Final = 16384
@@ -59,17 +74,22 @@ def unpack_admin_nonnull_string(
     buf: bytes | memoryview, pos: int
 ) -> tuple[admin_nonnull_string, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
-        (n1,) = u32_from(buf, pos)
-        if n1 > 4194304:  # ADMIN_STRING_MAX
-            raise too_long(n1, 4194304, pos)
-        s2 = pos + 4
-        pos = s2 + ((n1 + 3) & -4)
+        (n2,) = u32_from(buf, pos)
+        if n2 > 4194304:  # ADMIN_STRING_MAX
+            raise too_long(n2, 4194304, pos)
+        s1 = pos + 4
+        pos = s1 + ((n2 + 3) & -4)
         if pos > len(buf):
-            raise truncated(s2)
-        if n1 & 3 and buf[s2 + n1 : pos] != PAD[n1 & 3]:
-            raise bad_padding(s2 + n1)
-        x = str(buf[s2 : s2 + n1], "utf-8", "surrogateescape")
+            raise truncated(s1)
+        if n2 & 3 and buf[s1 + n2 : pos] != PAD[n2 & 3]:
+            raise bad_padding(s1 + n2)
+        try:
+            x = buf[s1 : s1 + n2].decode()
+        except UnicodeDecodeError:
+            x = buf[s1 : s1 + n2].decode("utf-8", "surrogateescape")
     except DECODE_ERRORS as e:
         raise fail(e, "admin_nonnull_string", where, buf, pos) from None
     return x, pos
@@ -78,13 +98,17 @@ def unpack_admin_nonnull_string(
 def pack_admin_nonnull_string(out: bytearray, v: admin_nonnull_string) -> None:
     where = ""
     try:
-        b1 = v.encode("utf-8", "surrogateescape")
+        try:
+            b1 = v.encode()
+        except UnicodeEncodeError:
+            b1 = v.encode("utf-8", "surrogateescape")
         n2 = len(b1)
         if n2 > 4194304:  # ADMIN_STRING_MAX
             raise fault(f"length {n2} exceeds maximum 4194304")
         out += u32_pack(n2)
         out += b1
-        out += PAD[n2 & 3]
+        if n2 & 3:
+            out += PAD[n2 & 3]
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "admin_nonnull_string", where, v) from None
 
@@ -94,21 +118,26 @@ admin_string: TypeAlias = str | None
 
 def unpack_admin_string(buf: bytes | memoryview, pos: int) -> tuple[admin_string, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         x: str | None
         (p1,) = u32_from(buf, pos)
         pos += 4
         if p1 == 1:
-            (n2,) = u32_from(buf, pos)
-            if n2 > 4194304:  # ADMIN_STRING_MAX
-                raise too_long(n2, 4194304, pos)
-            s3 = pos + 4
-            pos = s3 + ((n2 + 3) & -4)
+            (n3,) = u32_from(buf, pos)
+            if n3 > 4194304:  # ADMIN_STRING_MAX
+                raise too_long(n3, 4194304, pos)
+            s2 = pos + 4
+            pos = s2 + ((n3 + 3) & -4)
             if pos > len(buf):
-                raise truncated(s3)
-            if n2 & 3 and buf[s3 + n2 : pos] != PAD[n2 & 3]:
-                raise bad_padding(s3 + n2)
-            x = str(buf[s3 : s3 + n2], "utf-8", "surrogateescape")
+                raise truncated(s2)
+            if n3 & 3 and buf[s2 + n3 : pos] != PAD[n3 & 3]:
+                raise bad_padding(s2 + n3)
+            try:
+                x = buf[s2 : s2 + n3].decode()
+            except UnicodeDecodeError:
+                x = buf[s2 : s2 + n3].decode("utf-8", "surrogateescape")
         elif p1:
             raise bad_bool(p1, pos - 4)
         else:
@@ -125,13 +154,17 @@ def pack_admin_string(out: bytearray, v: admin_string) -> None:
             out += WORD_FALSE
         else:
             out += WORD_TRUE
-            b1 = v.encode("utf-8", "surrogateescape")
+            try:
+                b1 = v.encode()
+            except UnicodeEncodeError:
+                b1 = v.encode("utf-8", "surrogateescape")
             n2 = len(b1)
             if n2 > 4194304:  # ADMIN_STRING_MAX
                 raise fault(f"length {n2} exceeds maximum 4194304")
             out += u32_pack(n2)
             out += b1
-            out += PAD[n2 & 3]
+            if n2 & 3:
+                out += PAD[n2 & 3]
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "admin_string", where, v) from None
 
@@ -148,6 +181,8 @@ def unpack_admin_typed_param_value(
     buf: bytes | memoryview, pos: int
 ) -> tuple[admin_typed_param_value, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "type"
         (d1,) = i32_from(buf, pos)
@@ -179,19 +214,24 @@ def unpack_admin_typed_param_value(
             pos += 4
         elif d1 == 7:
             where = "s"
-            (n3,) = u32_from(buf, pos)
-            if n3 > 4194304:  # ADMIN_STRING_MAX
-                raise too_long(n3, 4194304, pos)
-            s4 = pos + 4
-            pos = s4 + ((n3 + 3) & -4)
+            (n4,) = u32_from(buf, pos)
+            if n4 > 4194304:  # ADMIN_STRING_MAX
+                raise too_long(n4, 4194304, pos)
+            s3 = pos + 4
+            pos = s3 + ((n4 + 3) & -4)
             if pos > len(buf):
-                raise truncated(s4)
-            if n3 & 3 and buf[s4 + n3 : pos] != PAD[n3 & 3]:
-                raise bad_padding(s4 + n3)
-            u2 = str(buf[s4 : s4 + n3], "utf-8", "surrogateescape")
+                raise truncated(s3)
+            if n4 & 3 and buf[s3 + n4 : pos] != PAD[n4 & 3]:
+                raise bad_padding(s3 + n4)
+            try:
+                u2 = buf[s3 : s3 + n4].decode()
+            except UnicodeDecodeError:
+                u2 = buf[s3 : s3 + n4].decode("utf-8", "surrogateescape")
         else:
             raise bad_discriminant(d1, pos - 4)
-        x = admin_typed_param_value(d1, u2)
+        x = new(admin_typed_param_value)
+        x.type = d1
+        x.value = u2
     except DECODE_ERRORS as e:
         raise fail(e, "admin_typed_param_value", where, buf, pos) from None
     return x, pos
@@ -202,35 +242,38 @@ def pack_admin_typed_param_value(out: bytearray, v: admin_typed_param_value) -> 
     try:
         where = "type"
         d1 = v.type
-        out += i32_pack(d1)
         u2: Any = v.value
         if d1 == 1:
             where = "i"
-            out += i32_pack(u2)
+            out += _pack_ii(d1, u2)
         elif d1 == 2:
             where = "ui"
-            out += u32_pack(u2)
+            out += _pack_iI(d1, u2)
         elif d1 == 3:
             where = "l"
-            out += i64_pack(u2)
+            out += _pack_iq(d1, u2)
         elif d1 == 4:
             where = "ul"
-            out += u64_pack(u2)
+            out += _pack_iQ(d1, u2)
         elif d1 == 5:
             where = "d"
-            out += f64_pack(u2)
+            out += _pack_id(d1, u2)
         elif d1 == 6:
             where = "b"
-            out += i32_pack(u2)
+            out += _pack_ii(d1, u2)
         elif d1 == 7:
             where = "s"
-            b3 = u2.encode("utf-8", "surrogateescape")
+            try:
+                b3 = u2.encode()
+            except UnicodeEncodeError:
+                b3 = u2.encode("utf-8", "surrogateescape")
             n4 = len(b3)
             if n4 > 4194304:  # ADMIN_STRING_MAX
                 raise fault(f"length {n4} exceeds maximum 4194304")
-            out += u32_pack(n4)
+            out += _pack_iI(d1, n4)
             out += b3
-            out += PAD[n4 & 3]
+            if n4 & 3:
+                out += PAD[n4 & 3]
         else:
             raise fault(f"unknown union discriminant {d1!r}")
     except ENCODE_ERRORS as e:
@@ -247,21 +290,28 @@ class admin_typed_param(XDRStruct):
 
 def unpack_admin_typed_param(buf: bytes | memoryview, pos: int) -> tuple[admin_typed_param, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "field"
-        (n1,) = u32_from(buf, pos)
-        if n1 > 4194304:  # ADMIN_STRING_MAX
-            raise too_long(n1, 4194304, pos)
-        s2 = pos + 4
-        pos = s2 + ((n1 + 3) & -4)
+        (n2,) = u32_from(buf, pos)
+        if n2 > 4194304:  # ADMIN_STRING_MAX
+            raise too_long(n2, 4194304, pos)
+        s1 = pos + 4
+        pos = s1 + ((n2 + 3) & -4)
         if pos > len(buf):
-            raise truncated(s2)
-        if n1 & 3 and buf[s2 + n1 : pos] != PAD[n1 & 3]:
-            raise bad_padding(s2 + n1)
-        field = str(buf[s2 : s2 + n1], "utf-8", "surrogateescape")
+            raise truncated(s1)
+        if n2 & 3 and buf[s1 + n2 : pos] != PAD[n2 & 3]:
+            raise bad_padding(s1 + n2)
+        try:
+            field = buf[s1 : s1 + n2].decode()
+        except UnicodeDecodeError:
+            field = buf[s1 : s1 + n2].decode("utf-8", "surrogateescape")
         where = "value"
         value_, pos = unpack_admin_typed_param_value(buf, pos)
-        result = admin_typed_param(field, value_)
+        result = new(admin_typed_param)
+        result.field = field
+        result.value = value_
     except DECODE_ERRORS as e:
         raise fail(e, "admin_typed_param", where, buf, pos) from None
     return result, pos
@@ -272,13 +322,17 @@ def pack_admin_typed_param(out: bytearray, v: admin_typed_param) -> None:
     try:
         where = "field"
         f1 = v.field
-        b2 = f1.encode("utf-8", "surrogateescape")
+        try:
+            b2 = f1.encode()
+        except UnicodeEncodeError:
+            b2 = f1.encode("utf-8", "surrogateescape")
         n3 = len(b2)
         if n3 > 4194304:  # ADMIN_STRING_MAX
             raise fault(f"length {n3} exceeds maximum 4194304")
         out += u32_pack(n3)
         out += b2
-        out += PAD[n3 & 3]
+        if n3 & 3:
+            out += PAD[n3 & 3]
         where = "value"
         pack_admin_typed_param_value(out, v.value)
     except ENCODE_ERRORS as e:
@@ -296,19 +350,25 @@ def unpack_admin_nonnull_server(
     buf: bytes | memoryview, pos: int
 ) -> tuple[admin_nonnull_server, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "name"
-        (n1,) = u32_from(buf, pos)
-        if n1 > 4194304:  # ADMIN_STRING_MAX
-            raise too_long(n1, 4194304, pos)
-        s2 = pos + 4
-        pos = s2 + ((n1 + 3) & -4)
+        (n2,) = u32_from(buf, pos)
+        if n2 > 4194304:  # ADMIN_STRING_MAX
+            raise too_long(n2, 4194304, pos)
+        s1 = pos + 4
+        pos = s1 + ((n2 + 3) & -4)
         if pos > len(buf):
-            raise truncated(s2)
-        if n1 & 3 and buf[s2 + n1 : pos] != PAD[n1 & 3]:
-            raise bad_padding(s2 + n1)
-        name = str(buf[s2 : s2 + n1], "utf-8", "surrogateescape")
-        result = admin_nonnull_server(name)
+            raise truncated(s1)
+        if n2 & 3 and buf[s1 + n2 : pos] != PAD[n2 & 3]:
+            raise bad_padding(s1 + n2)
+        try:
+            name = buf[s1 : s1 + n2].decode()
+        except UnicodeDecodeError:
+            name = buf[s1 : s1 + n2].decode("utf-8", "surrogateescape")
+        result = new(admin_nonnull_server)
+        result.name = name
     except DECODE_ERRORS as e:
         raise fail(e, "admin_nonnull_server", where, buf, pos) from None
     return result, pos
@@ -319,13 +379,17 @@ def pack_admin_nonnull_server(out: bytearray, v: admin_nonnull_server) -> None:
     try:
         where = "name"
         f1 = v.name
-        b2 = f1.encode("utf-8", "surrogateescape")
+        try:
+            b2 = f1.encode()
+        except UnicodeEncodeError:
+            b2 = f1.encode("utf-8", "surrogateescape")
         n3 = len(b2)
         if n3 > 4194304:  # ADMIN_STRING_MAX
             raise fault(f"length {n3} exceeds maximum 4194304")
         out += u32_pack(n3)
         out += b2
-        out += PAD[n3 & 3]
+        if n3 & 3:
+            out += PAD[n3 & 3]
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "admin_nonnull_server", where, v) from None
 
@@ -344,13 +408,19 @@ def unpack_admin_nonnull_client(
     buf: bytes | memoryview, pos: int
 ) -> tuple[admin_nonnull_client, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "srv"
         srv, pos = unpack_admin_nonnull_server(buf, pos)
         where = "id@0,timestamp@8,transport@16,@20"
         (id, timestamp, transport) = _unpack_QqI(buf, pos)
         pos += 20
-        result = admin_nonnull_client(srv, id, timestamp, transport)
+        result = new(admin_nonnull_client)
+        result.srv = srv
+        result.id = id
+        result.timestamp = timestamp
+        result.transport = transport
     except DECODE_ERRORS as e:
         raise fail(e, "admin_nonnull_client", where, buf, pos) from None
     return result, pos
@@ -382,7 +452,8 @@ def unpack_admin_connect_open_args(
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
-        result = admin_connect_open_args(flags)
+        result = new(admin_connect_open_args)
+        result.flags = flags
     except DECODE_ERRORS as e:
         raise fail(e, "admin_connect_open_args", where, buf, pos) from None
     return result, pos
@@ -413,7 +484,8 @@ def unpack_admin_connect_get_lib_version_ret(
         where = "libVer"
         (libVer,) = u64_from(buf, pos)
         pos += 8
-        result = admin_connect_get_lib_version_ret(libVer)
+        result = new(admin_connect_get_lib_version_ret)
+        result.libVer = libVer
     except DECODE_ERRORS as e:
         raise fail(e, "admin_connect_get_lib_version_ret", where, buf, pos) from None
     return result, pos
@@ -447,7 +519,9 @@ def unpack_admin_connect_list_servers_args(
         where = "need_results@0,flags@4,@8"
         (need_results, flags) = _unpack_II(buf, pos)
         pos += 8
-        result = admin_connect_list_servers_args(need_results, flags)
+        result = new(admin_connect_list_servers_args)
+        result.need_results = need_results
+        result.flags = flags
     except DECODE_ERRORS as e:
         raise fail(e, "admin_connect_list_servers_args", where, buf, pos) from None
     return result, pos
@@ -477,6 +551,8 @@ def unpack_admin_connect_list_servers_ret(
     buf: bytes | memoryview, pos: int
 ) -> tuple[admin_connect_list_servers_ret, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     end = len(buf)
     try:
         where = "servers"
@@ -490,24 +566,30 @@ def unpack_admin_connect_list_servers_ret(
         servers = []
         try:
             for _ in range(n1):
-                (n5,) = u32_from(buf, pos)
-                if n5 > 4194304:  # ADMIN_STRING_MAX
-                    raise too_long(n5, 4194304, pos)
-                s6 = pos + 4
-                pos = s6 + ((n5 + 3) & -4)
+                (n6,) = u32_from(buf, pos)
+                if n6 > 4194304:  # ADMIN_STRING_MAX
+                    raise too_long(n6, 4194304, pos)
+                s5 = pos + 4
+                pos = s5 + ((n6 + 3) & -4)
                 if pos > end:
-                    raise truncated(s6)
-                if n5 & 3 and buf[s6 + n5 : pos] != PAD[n5 & 3]:
-                    raise bad_padding(s6 + n5)
-                a4 = str(buf[s6 : s6 + n5], "utf-8", "surrogateescape")
-                x2 = admin_nonnull_server(a4)
+                    raise truncated(s5)
+                if n6 & 3 and buf[s5 + n6 : pos] != PAD[n6 & 3]:
+                    raise bad_padding(s5 + n6)
+                try:
+                    a4 = buf[s5 : s5 + n6].decode()
+                except UnicodeDecodeError:
+                    a4 = buf[s5 : s5 + n6].decode("utf-8", "surrogateescape")
+                x2 = new(admin_nonnull_server)
+                x2.name = a4
                 servers.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_admin_nonnull_server, buf, start3, n1) from None
         where = "ret"
         (ret,) = u32_from(buf, pos)
         pos += 4
-        result = admin_connect_list_servers_ret(servers, ret)
+        result = new(admin_connect_list_servers_ret)
+        result.servers = servers
+        result.ret = ret
     except DECODE_ERRORS as e:
         raise fail(e, "admin_connect_list_servers_ret", where, buf, pos) from None
     return result, pos
@@ -527,13 +609,17 @@ def pack_admin_connect_list_servers_ret(out: bytearray, v: admin_connect_list_se
         try:
             for x3 in f1:
                 f4 = x3.name
-                b5 = f4.encode("utf-8", "surrogateescape")
+                try:
+                    b5 = f4.encode()
+                except UnicodeEncodeError:
+                    b5 = f4.encode("utf-8", "surrogateescape")
                 n6 = len(b5)
                 if n6 > 4194304:  # ADMIN_STRING_MAX
                     raise fault(f"length {n6} exceeds maximum 4194304")
                 out += u32_pack(n6)
                 out += b5
-                out += PAD[n6 & 3]
+                if n6 & 3:
+                    out += PAD[n6 & 3]
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_admin_nonnull_server, f1) from None
         where = "ret"
@@ -555,22 +641,29 @@ def unpack_admin_connect_lookup_server_args(
     buf: bytes | memoryview, pos: int
 ) -> tuple[admin_connect_lookup_server_args, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "name"
-        (n1,) = u32_from(buf, pos)
-        if n1 > 4194304:  # ADMIN_STRING_MAX
-            raise too_long(n1, 4194304, pos)
-        s2 = pos + 4
-        pos = s2 + ((n1 + 3) & -4)
+        (n2,) = u32_from(buf, pos)
+        if n2 > 4194304:  # ADMIN_STRING_MAX
+            raise too_long(n2, 4194304, pos)
+        s1 = pos + 4
+        pos = s1 + ((n2 + 3) & -4)
         if pos > len(buf):
-            raise truncated(s2)
-        if n1 & 3 and buf[s2 + n1 : pos] != PAD[n1 & 3]:
-            raise bad_padding(s2 + n1)
-        name = str(buf[s2 : s2 + n1], "utf-8", "surrogateescape")
+            raise truncated(s1)
+        if n2 & 3 and buf[s1 + n2 : pos] != PAD[n2 & 3]:
+            raise bad_padding(s1 + n2)
+        try:
+            name = buf[s1 : s1 + n2].decode()
+        except UnicodeDecodeError:
+            name = buf[s1 : s1 + n2].decode("utf-8", "surrogateescape")
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
-        result = admin_connect_lookup_server_args(name, flags)
+        result = new(admin_connect_lookup_server_args)
+        result.name = name
+        result.flags = flags
     except DECODE_ERRORS as e:
         raise fail(e, "admin_connect_lookup_server_args", where, buf, pos) from None
     return result, pos
@@ -583,13 +676,17 @@ def pack_admin_connect_lookup_server_args(
     try:
         where = "name"
         f1 = v.name
-        b2 = f1.encode("utf-8", "surrogateescape")
+        try:
+            b2 = f1.encode()
+        except UnicodeEncodeError:
+            b2 = f1.encode("utf-8", "surrogateescape")
         n3 = len(b2)
         if n3 > 4194304:  # ADMIN_STRING_MAX
             raise fault(f"length {n3} exceeds maximum 4194304")
         out += u32_pack(n3)
         out += b2
-        out += PAD[n3 & 3]
+        if n3 & 3:
+            out += PAD[n3 & 3]
         where = "flags"
         f4 = v.flags
         out += u32_pack(f4)
@@ -608,10 +705,13 @@ def unpack_admin_connect_lookup_server_ret(
     buf: bytes | memoryview, pos: int
 ) -> tuple[admin_connect_lookup_server_ret, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "srv"
         srv, pos = unpack_admin_nonnull_server(buf, pos)
-        result = admin_connect_lookup_server_ret(srv)
+        result = new(admin_connect_lookup_server_ret)
+        result.srv = srv
     except DECODE_ERRORS as e:
         raise fail(e, "admin_connect_lookup_server_ret", where, buf, pos) from None
     return result, pos
@@ -640,13 +740,17 @@ def unpack_admin_server_get_threadpool_parameters_args(
     buf: bytes | memoryview, pos: int
 ) -> tuple[admin_server_get_threadpool_parameters_args, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "srv"
         srv, pos = unpack_admin_nonnull_server(buf, pos)
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
-        result = admin_server_get_threadpool_parameters_args(srv, flags)
+        result = new(admin_server_get_threadpool_parameters_args)
+        result.srv = srv
+        result.flags = flags
     except DECODE_ERRORS as e:
         raise fail(e, "admin_server_get_threadpool_parameters_args", where, buf, pos) from None
     return result, pos
@@ -677,6 +781,8 @@ def unpack_admin_server_get_threadpool_parameters_ret(
     buf: bytes | memoryview, pos: int
 ) -> tuple[admin_server_get_threadpool_parameters_ret, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     end = len(buf)
     try:
         where = "params"
@@ -689,57 +795,88 @@ def unpack_admin_server_get_threadpool_parameters_ret(
         start3 = pos
         params = []
         try:
+            n4 = u32_from(buf, pos)[0] if n1 else 0
             for _ in range(n1):
-                (n6,) = u32_from(buf, pos)
-                if n6 > 4194304:  # ADMIN_STRING_MAX
-                    raise too_long(n6, 4194304, pos)
+                if n4 > 4194304:  # ADMIN_STRING_MAX
+                    raise too_long(n4, 4194304, pos)
                 s7 = pos + 4
-                pos = s7 + ((n6 + 3) & -4)
+                pos = s7 + ((n4 + 3) & -4)
                 if pos > end:
                     raise truncated(s7)
-                if n6 & 3 and buf[s7 + n6 : pos] != PAD[n6 & 3]:
-                    raise bad_padding(s7 + n6)
-                a4 = str(buf[s7 : s7 + n6], "utf-8", "surrogateescape")
+                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
+                    raise bad_padding(s7 + n4)
+                try:
+                    a5 = buf[s7 : s7 + n4].decode()
+                except UnicodeDecodeError:
+                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
                 (d8,) = i32_from(buf, pos)
                 pos += 4
                 u9: int | float | str
                 if d8 == 1:
-                    (u9,) = i32_from(buf, pos)
+                    if pos + 8 <= end:
+                        (u9, n4) = _unpack_iI(buf, pos)
+                    else:
+                        (u9,) = i32_from(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    (u9,) = u32_from(buf, pos)
+                    if pos + 8 <= end:
+                        (u9, n4) = _unpack_II(buf, pos)
+                    else:
+                        (u9,) = u32_from(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    (u9,) = i64_from(buf, pos)
+                    if pos + 12 <= end:
+                        (u9, n4) = _unpack_qI(buf, pos)
+                    else:
+                        (u9,) = i64_from(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    (u9,) = u64_from(buf, pos)
+                    if pos + 12 <= end:
+                        (u9, n4) = _unpack_QI(buf, pos)
+                    else:
+                        (u9,) = u64_from(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    (u9,) = f64_from(buf, pos)
+                    if pos + 12 <= end:
+                        (u9, n4) = _unpack_dI(buf, pos)
+                    else:
+                        (u9,) = f64_from(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    (u9,) = i32_from(buf, pos)
+                    if pos + 8 <= end:
+                        (u9, n4) = _unpack_iI(buf, pos)
+                    else:
+                        (u9,) = i32_from(buf, pos)
                     pos += 4
                 elif d8 == 7:
-                    (n10,) = u32_from(buf, pos)
-                    if n10 > 4194304:  # ADMIN_STRING_MAX
-                        raise too_long(n10, 4194304, pos)
-                    s11 = pos + 4
-                    pos = s11 + ((n10 + 3) & -4)
+                    (n11,) = u32_from(buf, pos)
+                    if n11 > 4194304:  # ADMIN_STRING_MAX
+                        raise too_long(n11, 4194304, pos)
+                    s10 = pos + 4
+                    pos = s10 + ((n11 + 3) & -4)
                     if pos > end:
-                        raise truncated(s11)
-                    if n10 & 3 and buf[s11 + n10 : pos] != PAD[n10 & 3]:
-                        raise bad_padding(s11 + n10)
-                    u9 = str(buf[s11 : s11 + n10], "utf-8", "surrogateescape")
+                        raise truncated(s10)
+                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
+                        raise bad_padding(s10 + n11)
+                    try:
+                        u9 = buf[s10 : s10 + n11].decode()
+                    except UnicodeDecodeError:
+                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                    if pos + 4 <= end:
+                        (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
-                a5 = admin_typed_param_value(d8, u9)
-                x2 = admin_typed_param(a4, a5)
+                a6 = new(admin_typed_param_value)
+                a6.type = d8
+                a6.value = u9
+                x2 = new(admin_typed_param)
+                x2.field = a5
+                x2.value = a6
                 params.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_admin_typed_param, buf, start3, n1) from None
-        result = admin_server_get_threadpool_parameters_ret(params)
+        result = new(admin_server_get_threadpool_parameters_ret)
+        result.params = params
     except DECODE_ERRORS as e:
         raise fail(e, "admin_server_get_threadpool_parameters_ret", where, buf, pos) from None
     return result, pos
@@ -761,37 +898,44 @@ def pack_admin_server_get_threadpool_parameters_ret(
         try:
             for x3 in f1:
                 f4 = x3.field
-                b5 = f4.encode("utf-8", "surrogateescape")
+                try:
+                    b5 = f4.encode()
+                except UnicodeEncodeError:
+                    b5 = f4.encode("utf-8", "surrogateescape")
                 n6 = len(b5)
                 if n6 > 4194304:  # ADMIN_STRING_MAX
                     raise fault(f"length {n6} exceeds maximum 4194304")
                 out += u32_pack(n6)
                 out += b5
-                out += PAD[n6 & 3]
+                if n6 & 3:
+                    out += PAD[n6 & 3]
                 f7 = x3.value
                 d8 = f7.type
-                out += i32_pack(d8)
                 u9: Any = f7.value
                 if d8 == 1:
-                    out += i32_pack(u9)
+                    out += _pack_ii(d8, u9)
                 elif d8 == 2:
-                    out += u32_pack(u9)
+                    out += _pack_iI(d8, u9)
                 elif d8 == 3:
-                    out += i64_pack(u9)
+                    out += _pack_iq(d8, u9)
                 elif d8 == 4:
-                    out += u64_pack(u9)
+                    out += _pack_iQ(d8, u9)
                 elif d8 == 5:
-                    out += f64_pack(u9)
+                    out += _pack_id(d8, u9)
                 elif d8 == 6:
-                    out += i32_pack(u9)
+                    out += _pack_ii(d8, u9)
                 elif d8 == 7:
-                    b10 = u9.encode("utf-8", "surrogateescape")
+                    try:
+                        b10 = u9.encode()
+                    except UnicodeEncodeError:
+                        b10 = u9.encode("utf-8", "surrogateescape")
                     n11 = len(b10)
                     if n11 > 4194304:  # ADMIN_STRING_MAX
                         raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += u32_pack(n11)
+                    out += _pack_iI(d8, n11)
                     out += b10
-                    out += PAD[n11 & 3]
+                    if n11 & 3:
+                        out += PAD[n11 & 3]
                 else:
                     raise fault(f"unknown union discriminant {d8!r}")
         except ENCODE_ERRORS as e:
@@ -818,6 +962,8 @@ def unpack_admin_server_set_threadpool_parameters_args(
     buf: bytes | memoryview, pos: int
 ) -> tuple[admin_server_set_threadpool_parameters_args, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     end = len(buf)
     try:
         where = "srv"
@@ -832,60 +978,93 @@ def unpack_admin_server_set_threadpool_parameters_args(
         start3 = pos
         params = []
         try:
+            n4 = u32_from(buf, pos)[0] if n1 else 0
             for _ in range(n1):
-                (n6,) = u32_from(buf, pos)
-                if n6 > 4194304:  # ADMIN_STRING_MAX
-                    raise too_long(n6, 4194304, pos)
+                if n4 > 4194304:  # ADMIN_STRING_MAX
+                    raise too_long(n4, 4194304, pos)
                 s7 = pos + 4
-                pos = s7 + ((n6 + 3) & -4)
+                pos = s7 + ((n4 + 3) & -4)
                 if pos > end:
                     raise truncated(s7)
-                if n6 & 3 and buf[s7 + n6 : pos] != PAD[n6 & 3]:
-                    raise bad_padding(s7 + n6)
-                a4 = str(buf[s7 : s7 + n6], "utf-8", "surrogateescape")
+                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
+                    raise bad_padding(s7 + n4)
+                try:
+                    a5 = buf[s7 : s7 + n4].decode()
+                except UnicodeDecodeError:
+                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
                 (d8,) = i32_from(buf, pos)
                 pos += 4
                 u9: int | float | str
                 if d8 == 1:
-                    (u9,) = i32_from(buf, pos)
+                    if pos + 8 <= end:
+                        (u9, n4) = _unpack_iI(buf, pos)
+                    else:
+                        (u9,) = i32_from(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    (u9,) = u32_from(buf, pos)
+                    if pos + 8 <= end:
+                        (u9, n4) = _unpack_II(buf, pos)
+                    else:
+                        (u9,) = u32_from(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    (u9,) = i64_from(buf, pos)
+                    if pos + 12 <= end:
+                        (u9, n4) = _unpack_qI(buf, pos)
+                    else:
+                        (u9,) = i64_from(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    (u9,) = u64_from(buf, pos)
+                    if pos + 12 <= end:
+                        (u9, n4) = _unpack_QI(buf, pos)
+                    else:
+                        (u9,) = u64_from(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    (u9,) = f64_from(buf, pos)
+                    if pos + 12 <= end:
+                        (u9, n4) = _unpack_dI(buf, pos)
+                    else:
+                        (u9,) = f64_from(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    (u9,) = i32_from(buf, pos)
+                    if pos + 8 <= end:
+                        (u9, n4) = _unpack_iI(buf, pos)
+                    else:
+                        (u9,) = i32_from(buf, pos)
                     pos += 4
                 elif d8 == 7:
-                    (n10,) = u32_from(buf, pos)
-                    if n10 > 4194304:  # ADMIN_STRING_MAX
-                        raise too_long(n10, 4194304, pos)
-                    s11 = pos + 4
-                    pos = s11 + ((n10 + 3) & -4)
+                    (n11,) = u32_from(buf, pos)
+                    if n11 > 4194304:  # ADMIN_STRING_MAX
+                        raise too_long(n11, 4194304, pos)
+                    s10 = pos + 4
+                    pos = s10 + ((n11 + 3) & -4)
                     if pos > end:
-                        raise truncated(s11)
-                    if n10 & 3 and buf[s11 + n10 : pos] != PAD[n10 & 3]:
-                        raise bad_padding(s11 + n10)
-                    u9 = str(buf[s11 : s11 + n10], "utf-8", "surrogateescape")
+                        raise truncated(s10)
+                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
+                        raise bad_padding(s10 + n11)
+                    try:
+                        u9 = buf[s10 : s10 + n11].decode()
+                    except UnicodeDecodeError:
+                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                    if pos + 4 <= end:
+                        (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
-                a5 = admin_typed_param_value(d8, u9)
-                x2 = admin_typed_param(a4, a5)
+                a6 = new(admin_typed_param_value)
+                a6.type = d8
+                a6.value = u9
+                x2 = new(admin_typed_param)
+                x2.field = a5
+                x2.value = a6
                 params.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_admin_typed_param, buf, start3, n1) from None
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
-        result = admin_server_set_threadpool_parameters_args(srv, params, flags)
+        result = new(admin_server_set_threadpool_parameters_args)
+        result.srv = srv
+        result.params = params
+        result.flags = flags
     except DECODE_ERRORS as e:
         raise fail(e, "admin_server_set_threadpool_parameters_args", where, buf, pos) from None
     return result, pos
@@ -909,37 +1088,44 @@ def pack_admin_server_set_threadpool_parameters_args(
         try:
             for x3 in f1:
                 f4 = x3.field
-                b5 = f4.encode("utf-8", "surrogateescape")
+                try:
+                    b5 = f4.encode()
+                except UnicodeEncodeError:
+                    b5 = f4.encode("utf-8", "surrogateescape")
                 n6 = len(b5)
                 if n6 > 4194304:  # ADMIN_STRING_MAX
                     raise fault(f"length {n6} exceeds maximum 4194304")
                 out += u32_pack(n6)
                 out += b5
-                out += PAD[n6 & 3]
+                if n6 & 3:
+                    out += PAD[n6 & 3]
                 f7 = x3.value
                 d8 = f7.type
-                out += i32_pack(d8)
                 u9: Any = f7.value
                 if d8 == 1:
-                    out += i32_pack(u9)
+                    out += _pack_ii(d8, u9)
                 elif d8 == 2:
-                    out += u32_pack(u9)
+                    out += _pack_iI(d8, u9)
                 elif d8 == 3:
-                    out += i64_pack(u9)
+                    out += _pack_iq(d8, u9)
                 elif d8 == 4:
-                    out += u64_pack(u9)
+                    out += _pack_iQ(d8, u9)
                 elif d8 == 5:
-                    out += f64_pack(u9)
+                    out += _pack_id(d8, u9)
                 elif d8 == 6:
-                    out += i32_pack(u9)
+                    out += _pack_ii(d8, u9)
                 elif d8 == 7:
-                    b10 = u9.encode("utf-8", "surrogateescape")
+                    try:
+                        b10 = u9.encode()
+                    except UnicodeEncodeError:
+                        b10 = u9.encode("utf-8", "surrogateescape")
                     n11 = len(b10)
                     if n11 > 4194304:  # ADMIN_STRING_MAX
                         raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += u32_pack(n11)
+                    out += _pack_iI(d8, n11)
                     out += b10
-                    out += PAD[n11 & 3]
+                    if n11 & 3:
+                        out += PAD[n11 & 3]
                 else:
                     raise fault(f"unknown union discriminant {d8!r}")
         except ENCODE_ERRORS as e:
@@ -964,13 +1150,18 @@ def unpack_admin_server_list_clients_args(
     buf: bytes | memoryview, pos: int
 ) -> tuple[admin_server_list_clients_args, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "srv"
         srv, pos = unpack_admin_nonnull_server(buf, pos)
         where = "need_results@0,flags@4,@8"
         (need_results, flags) = _unpack_II(buf, pos)
         pos += 8
-        result = admin_server_list_clients_args(srv, need_results, flags)
+        result = new(admin_server_list_clients_args)
+        result.srv = srv
+        result.need_results = need_results
+        result.flags = flags
     except DECODE_ERRORS as e:
         raise fail(e, "admin_server_list_clients_args", where, buf, pos) from None
     return result, pos
@@ -1000,6 +1191,8 @@ def unpack_admin_server_list_clients_ret(
     buf: bytes | memoryview, pos: int
 ) -> tuple[admin_server_list_clients_ret, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     end = len(buf)
     try:
         where = "clients"
@@ -1012,28 +1205,41 @@ def unpack_admin_server_list_clients_ret(
         start3 = pos
         clients = []
         try:
+            n4 = u32_from(buf, pos)[0] if n1 else 0
             for _ in range(n1):
-                (n9,) = u32_from(buf, pos)
-                if n9 > 4194304:  # ADMIN_STRING_MAX
-                    raise too_long(n9, 4194304, pos)
+                if n4 > 4194304:  # ADMIN_STRING_MAX
+                    raise too_long(n4, 4194304, pos)
                 s10 = pos + 4
-                pos = s10 + ((n9 + 3) & -4)
+                pos = s10 + ((n4 + 3) & -4)
                 if pos > end:
                     raise truncated(s10)
-                if n9 & 3 and buf[s10 + n9 : pos] != PAD[n9 & 3]:
-                    raise bad_padding(s10 + n9)
-                a8 = str(buf[s10 : s10 + n9], "utf-8", "surrogateescape")
-                a4 = admin_nonnull_server(a8)
-                (a5, a6, a7) = _unpack_QqI(buf, pos)
+                if n4 & 3 and buf[s10 + n4 : pos] != PAD[n4 & 3]:
+                    raise bad_padding(s10 + n4)
+                try:
+                    a9 = buf[s10 : s10 + n4].decode()
+                except UnicodeDecodeError:
+                    a9 = buf[s10 : s10 + n4].decode("utf-8", "surrogateescape")
+                a5 = new(admin_nonnull_server)
+                a5.name = a9
+                if pos + 24 <= end:
+                    (a6, a7, a8, n4) = _unpack_QqII(buf, pos)
+                else:
+                    (a6, a7, a8) = _unpack_QqI(buf, pos)
                 pos += 20
-                x2 = admin_nonnull_client(a4, a5, a6, a7)
+                x2 = new(admin_nonnull_client)
+                x2.srv = a5
+                x2.id = a6
+                x2.timestamp = a7
+                x2.transport = a8
                 clients.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_admin_nonnull_client, buf, start3, n1) from None
         where = "ret"
         (ret,) = u32_from(buf, pos)
         pos += 4
-        result = admin_server_list_clients_ret(clients, ret)
+        result = new(admin_server_list_clients_ret)
+        result.clients = clients
+        result.ret = ret
     except DECODE_ERRORS as e:
         raise fail(e, "admin_server_list_clients_ret", where, buf, pos) from None
     return result, pos
@@ -1054,13 +1260,17 @@ def pack_admin_server_list_clients_ret(out: bytearray, v: admin_server_list_clie
             for x3 in f1:
                 f4 = x3.srv
                 f5 = f4.name
-                b6 = f5.encode("utf-8", "surrogateescape")
+                try:
+                    b6 = f5.encode()
+                except UnicodeEncodeError:
+                    b6 = f5.encode("utf-8", "surrogateescape")
                 n7 = len(b6)
                 if n7 > 4194304:  # ADMIN_STRING_MAX
                     raise fault(f"length {n7} exceeds maximum 4194304")
                 out += u32_pack(n7)
                 out += b6
-                out += PAD[n7 & 3]
+                if n7 & 3:
+                    out += PAD[n7 & 3]
                 out += _pack_QqI(x3.id, x3.timestamp, x3.transport)
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_admin_nonnull_client, f1) from None
@@ -1084,13 +1294,18 @@ def unpack_admin_server_lookup_client_args(
     buf: bytes | memoryview, pos: int
 ) -> tuple[admin_server_lookup_client_args, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "srv"
         srv, pos = unpack_admin_nonnull_server(buf, pos)
         where = "id@0,flags@8,@12"
         (id, flags) = _unpack_QI(buf, pos)
         pos += 12
-        result = admin_server_lookup_client_args(srv, id, flags)
+        result = new(admin_server_lookup_client_args)
+        result.srv = srv
+        result.id = id
+        result.flags = flags
     except DECODE_ERRORS as e:
         raise fail(e, "admin_server_lookup_client_args", where, buf, pos) from None
     return result, pos
@@ -1120,10 +1335,13 @@ def unpack_admin_server_lookup_client_ret(
     buf: bytes | memoryview, pos: int
 ) -> tuple[admin_server_lookup_client_ret, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "clnt"
         clnt, pos = unpack_admin_nonnull_client(buf, pos)
-        result = admin_server_lookup_client_ret(clnt)
+        result = new(admin_server_lookup_client_ret)
+        result.clnt = clnt
     except DECODE_ERRORS as e:
         raise fail(e, "admin_server_lookup_client_ret", where, buf, pos) from None
     return result, pos
@@ -1150,13 +1368,17 @@ def unpack_admin_client_get_info_args(
     buf: bytes | memoryview, pos: int
 ) -> tuple[admin_client_get_info_args, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "clnt"
         clnt, pos = unpack_admin_nonnull_client(buf, pos)
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
-        result = admin_client_get_info_args(clnt, flags)
+        result = new(admin_client_get_info_args)
+        result.clnt = clnt
+        result.flags = flags
     except DECODE_ERRORS as e:
         raise fail(e, "admin_client_get_info_args", where, buf, pos) from None
     return result, pos
@@ -1186,6 +1408,8 @@ def unpack_admin_client_get_info_ret(
     buf: bytes | memoryview, pos: int
 ) -> tuple[admin_client_get_info_ret, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     end = len(buf)
     try:
         where = "params"
@@ -1198,57 +1422,88 @@ def unpack_admin_client_get_info_ret(
         start3 = pos
         params = []
         try:
+            n4 = u32_from(buf, pos)[0] if n1 else 0
             for _ in range(n1):
-                (n6,) = u32_from(buf, pos)
-                if n6 > 4194304:  # ADMIN_STRING_MAX
-                    raise too_long(n6, 4194304, pos)
+                if n4 > 4194304:  # ADMIN_STRING_MAX
+                    raise too_long(n4, 4194304, pos)
                 s7 = pos + 4
-                pos = s7 + ((n6 + 3) & -4)
+                pos = s7 + ((n4 + 3) & -4)
                 if pos > end:
                     raise truncated(s7)
-                if n6 & 3 and buf[s7 + n6 : pos] != PAD[n6 & 3]:
-                    raise bad_padding(s7 + n6)
-                a4 = str(buf[s7 : s7 + n6], "utf-8", "surrogateescape")
+                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
+                    raise bad_padding(s7 + n4)
+                try:
+                    a5 = buf[s7 : s7 + n4].decode()
+                except UnicodeDecodeError:
+                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
                 (d8,) = i32_from(buf, pos)
                 pos += 4
                 u9: int | float | str
                 if d8 == 1:
-                    (u9,) = i32_from(buf, pos)
+                    if pos + 8 <= end:
+                        (u9, n4) = _unpack_iI(buf, pos)
+                    else:
+                        (u9,) = i32_from(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    (u9,) = u32_from(buf, pos)
+                    if pos + 8 <= end:
+                        (u9, n4) = _unpack_II(buf, pos)
+                    else:
+                        (u9,) = u32_from(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    (u9,) = i64_from(buf, pos)
+                    if pos + 12 <= end:
+                        (u9, n4) = _unpack_qI(buf, pos)
+                    else:
+                        (u9,) = i64_from(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    (u9,) = u64_from(buf, pos)
+                    if pos + 12 <= end:
+                        (u9, n4) = _unpack_QI(buf, pos)
+                    else:
+                        (u9,) = u64_from(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    (u9,) = f64_from(buf, pos)
+                    if pos + 12 <= end:
+                        (u9, n4) = _unpack_dI(buf, pos)
+                    else:
+                        (u9,) = f64_from(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    (u9,) = i32_from(buf, pos)
+                    if pos + 8 <= end:
+                        (u9, n4) = _unpack_iI(buf, pos)
+                    else:
+                        (u9,) = i32_from(buf, pos)
                     pos += 4
                 elif d8 == 7:
-                    (n10,) = u32_from(buf, pos)
-                    if n10 > 4194304:  # ADMIN_STRING_MAX
-                        raise too_long(n10, 4194304, pos)
-                    s11 = pos + 4
-                    pos = s11 + ((n10 + 3) & -4)
+                    (n11,) = u32_from(buf, pos)
+                    if n11 > 4194304:  # ADMIN_STRING_MAX
+                        raise too_long(n11, 4194304, pos)
+                    s10 = pos + 4
+                    pos = s10 + ((n11 + 3) & -4)
                     if pos > end:
-                        raise truncated(s11)
-                    if n10 & 3 and buf[s11 + n10 : pos] != PAD[n10 & 3]:
-                        raise bad_padding(s11 + n10)
-                    u9 = str(buf[s11 : s11 + n10], "utf-8", "surrogateescape")
+                        raise truncated(s10)
+                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
+                        raise bad_padding(s10 + n11)
+                    try:
+                        u9 = buf[s10 : s10 + n11].decode()
+                    except UnicodeDecodeError:
+                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                    if pos + 4 <= end:
+                        (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
-                a5 = admin_typed_param_value(d8, u9)
-                x2 = admin_typed_param(a4, a5)
+                a6 = new(admin_typed_param_value)
+                a6.type = d8
+                a6.value = u9
+                x2 = new(admin_typed_param)
+                x2.field = a5
+                x2.value = a6
                 params.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_admin_typed_param, buf, start3, n1) from None
-        result = admin_client_get_info_ret(params)
+        result = new(admin_client_get_info_ret)
+        result.params = params
     except DECODE_ERRORS as e:
         raise fail(e, "admin_client_get_info_ret", where, buf, pos) from None
     return result, pos
@@ -1268,37 +1523,44 @@ def pack_admin_client_get_info_ret(out: bytearray, v: admin_client_get_info_ret)
         try:
             for x3 in f1:
                 f4 = x3.field
-                b5 = f4.encode("utf-8", "surrogateescape")
+                try:
+                    b5 = f4.encode()
+                except UnicodeEncodeError:
+                    b5 = f4.encode("utf-8", "surrogateescape")
                 n6 = len(b5)
                 if n6 > 4194304:  # ADMIN_STRING_MAX
                     raise fault(f"length {n6} exceeds maximum 4194304")
                 out += u32_pack(n6)
                 out += b5
-                out += PAD[n6 & 3]
+                if n6 & 3:
+                    out += PAD[n6 & 3]
                 f7 = x3.value
                 d8 = f7.type
-                out += i32_pack(d8)
                 u9: Any = f7.value
                 if d8 == 1:
-                    out += i32_pack(u9)
+                    out += _pack_ii(d8, u9)
                 elif d8 == 2:
-                    out += u32_pack(u9)
+                    out += _pack_iI(d8, u9)
                 elif d8 == 3:
-                    out += i64_pack(u9)
+                    out += _pack_iq(d8, u9)
                 elif d8 == 4:
-                    out += u64_pack(u9)
+                    out += _pack_iQ(d8, u9)
                 elif d8 == 5:
-                    out += f64_pack(u9)
+                    out += _pack_id(d8, u9)
                 elif d8 == 6:
-                    out += i32_pack(u9)
+                    out += _pack_ii(d8, u9)
                 elif d8 == 7:
-                    b10 = u9.encode("utf-8", "surrogateescape")
+                    try:
+                        b10 = u9.encode()
+                    except UnicodeEncodeError:
+                        b10 = u9.encode("utf-8", "surrogateescape")
                     n11 = len(b10)
                     if n11 > 4194304:  # ADMIN_STRING_MAX
                         raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += u32_pack(n11)
+                    out += _pack_iI(d8, n11)
                     out += b10
-                    out += PAD[n11 & 3]
+                    if n11 & 3:
+                        out += PAD[n11 & 3]
                 else:
                     raise fault(f"unknown union discriminant {d8!r}")
         except ENCODE_ERRORS as e:
@@ -1319,13 +1581,17 @@ def unpack_admin_client_close_args(
     buf: bytes | memoryview, pos: int
 ) -> tuple[admin_client_close_args, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "clnt"
         clnt, pos = unpack_admin_nonnull_client(buf, pos)
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
-        result = admin_client_close_args(clnt, flags)
+        result = new(admin_client_close_args)
+        result.clnt = clnt
+        result.flags = flags
     except DECODE_ERRORS as e:
         raise fail(e, "admin_client_close_args", where, buf, pos) from None
     return result, pos
@@ -1355,13 +1621,17 @@ def unpack_admin_server_get_client_limits_args(
     buf: bytes | memoryview, pos: int
 ) -> tuple[admin_server_get_client_limits_args, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "srv"
         srv, pos = unpack_admin_nonnull_server(buf, pos)
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
-        result = admin_server_get_client_limits_args(srv, flags)
+        result = new(admin_server_get_client_limits_args)
+        result.srv = srv
+        result.flags = flags
     except DECODE_ERRORS as e:
         raise fail(e, "admin_server_get_client_limits_args", where, buf, pos) from None
     return result, pos
@@ -1392,6 +1662,8 @@ def unpack_admin_server_get_client_limits_ret(
     buf: bytes | memoryview, pos: int
 ) -> tuple[admin_server_get_client_limits_ret, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     end = len(buf)
     try:
         where = "params"
@@ -1404,57 +1676,88 @@ def unpack_admin_server_get_client_limits_ret(
         start3 = pos
         params = []
         try:
+            n4 = u32_from(buf, pos)[0] if n1 else 0
             for _ in range(n1):
-                (n6,) = u32_from(buf, pos)
-                if n6 > 4194304:  # ADMIN_STRING_MAX
-                    raise too_long(n6, 4194304, pos)
+                if n4 > 4194304:  # ADMIN_STRING_MAX
+                    raise too_long(n4, 4194304, pos)
                 s7 = pos + 4
-                pos = s7 + ((n6 + 3) & -4)
+                pos = s7 + ((n4 + 3) & -4)
                 if pos > end:
                     raise truncated(s7)
-                if n6 & 3 and buf[s7 + n6 : pos] != PAD[n6 & 3]:
-                    raise bad_padding(s7 + n6)
-                a4 = str(buf[s7 : s7 + n6], "utf-8", "surrogateescape")
+                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
+                    raise bad_padding(s7 + n4)
+                try:
+                    a5 = buf[s7 : s7 + n4].decode()
+                except UnicodeDecodeError:
+                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
                 (d8,) = i32_from(buf, pos)
                 pos += 4
                 u9: int | float | str
                 if d8 == 1:
-                    (u9,) = i32_from(buf, pos)
+                    if pos + 8 <= end:
+                        (u9, n4) = _unpack_iI(buf, pos)
+                    else:
+                        (u9,) = i32_from(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    (u9,) = u32_from(buf, pos)
+                    if pos + 8 <= end:
+                        (u9, n4) = _unpack_II(buf, pos)
+                    else:
+                        (u9,) = u32_from(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    (u9,) = i64_from(buf, pos)
+                    if pos + 12 <= end:
+                        (u9, n4) = _unpack_qI(buf, pos)
+                    else:
+                        (u9,) = i64_from(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    (u9,) = u64_from(buf, pos)
+                    if pos + 12 <= end:
+                        (u9, n4) = _unpack_QI(buf, pos)
+                    else:
+                        (u9,) = u64_from(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    (u9,) = f64_from(buf, pos)
+                    if pos + 12 <= end:
+                        (u9, n4) = _unpack_dI(buf, pos)
+                    else:
+                        (u9,) = f64_from(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    (u9,) = i32_from(buf, pos)
+                    if pos + 8 <= end:
+                        (u9, n4) = _unpack_iI(buf, pos)
+                    else:
+                        (u9,) = i32_from(buf, pos)
                     pos += 4
                 elif d8 == 7:
-                    (n10,) = u32_from(buf, pos)
-                    if n10 > 4194304:  # ADMIN_STRING_MAX
-                        raise too_long(n10, 4194304, pos)
-                    s11 = pos + 4
-                    pos = s11 + ((n10 + 3) & -4)
+                    (n11,) = u32_from(buf, pos)
+                    if n11 > 4194304:  # ADMIN_STRING_MAX
+                        raise too_long(n11, 4194304, pos)
+                    s10 = pos + 4
+                    pos = s10 + ((n11 + 3) & -4)
                     if pos > end:
-                        raise truncated(s11)
-                    if n10 & 3 and buf[s11 + n10 : pos] != PAD[n10 & 3]:
-                        raise bad_padding(s11 + n10)
-                    u9 = str(buf[s11 : s11 + n10], "utf-8", "surrogateescape")
+                        raise truncated(s10)
+                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
+                        raise bad_padding(s10 + n11)
+                    try:
+                        u9 = buf[s10 : s10 + n11].decode()
+                    except UnicodeDecodeError:
+                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                    if pos + 4 <= end:
+                        (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
-                a5 = admin_typed_param_value(d8, u9)
-                x2 = admin_typed_param(a4, a5)
+                a6 = new(admin_typed_param_value)
+                a6.type = d8
+                a6.value = u9
+                x2 = new(admin_typed_param)
+                x2.field = a5
+                x2.value = a6
                 params.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_admin_typed_param, buf, start3, n1) from None
-        result = admin_server_get_client_limits_ret(params)
+        result = new(admin_server_get_client_limits_ret)
+        result.params = params
     except DECODE_ERRORS as e:
         raise fail(e, "admin_server_get_client_limits_ret", where, buf, pos) from None
     return result, pos
@@ -1476,37 +1779,44 @@ def pack_admin_server_get_client_limits_ret(
         try:
             for x3 in f1:
                 f4 = x3.field
-                b5 = f4.encode("utf-8", "surrogateescape")
+                try:
+                    b5 = f4.encode()
+                except UnicodeEncodeError:
+                    b5 = f4.encode("utf-8", "surrogateescape")
                 n6 = len(b5)
                 if n6 > 4194304:  # ADMIN_STRING_MAX
                     raise fault(f"length {n6} exceeds maximum 4194304")
                 out += u32_pack(n6)
                 out += b5
-                out += PAD[n6 & 3]
+                if n6 & 3:
+                    out += PAD[n6 & 3]
                 f7 = x3.value
                 d8 = f7.type
-                out += i32_pack(d8)
                 u9: Any = f7.value
                 if d8 == 1:
-                    out += i32_pack(u9)
+                    out += _pack_ii(d8, u9)
                 elif d8 == 2:
-                    out += u32_pack(u9)
+                    out += _pack_iI(d8, u9)
                 elif d8 == 3:
-                    out += i64_pack(u9)
+                    out += _pack_iq(d8, u9)
                 elif d8 == 4:
-                    out += u64_pack(u9)
+                    out += _pack_iQ(d8, u9)
                 elif d8 == 5:
-                    out += f64_pack(u9)
+                    out += _pack_id(d8, u9)
                 elif d8 == 6:
-                    out += i32_pack(u9)
+                    out += _pack_ii(d8, u9)
                 elif d8 == 7:
-                    b10 = u9.encode("utf-8", "surrogateescape")
+                    try:
+                        b10 = u9.encode()
+                    except UnicodeEncodeError:
+                        b10 = u9.encode("utf-8", "surrogateescape")
                     n11 = len(b10)
                     if n11 > 4194304:  # ADMIN_STRING_MAX
                         raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += u32_pack(n11)
+                    out += _pack_iI(d8, n11)
                     out += b10
-                    out += PAD[n11 & 3]
+                    if n11 & 3:
+                        out += PAD[n11 & 3]
                 else:
                     raise fault(f"unknown union discriminant {d8!r}")
         except ENCODE_ERRORS as e:
@@ -1533,6 +1843,8 @@ def unpack_admin_server_set_client_limits_args(
     buf: bytes | memoryview, pos: int
 ) -> tuple[admin_server_set_client_limits_args, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     end = len(buf)
     try:
         where = "srv"
@@ -1547,60 +1859,93 @@ def unpack_admin_server_set_client_limits_args(
         start3 = pos
         params = []
         try:
+            n4 = u32_from(buf, pos)[0] if n1 else 0
             for _ in range(n1):
-                (n6,) = u32_from(buf, pos)
-                if n6 > 4194304:  # ADMIN_STRING_MAX
-                    raise too_long(n6, 4194304, pos)
+                if n4 > 4194304:  # ADMIN_STRING_MAX
+                    raise too_long(n4, 4194304, pos)
                 s7 = pos + 4
-                pos = s7 + ((n6 + 3) & -4)
+                pos = s7 + ((n4 + 3) & -4)
                 if pos > end:
                     raise truncated(s7)
-                if n6 & 3 and buf[s7 + n6 : pos] != PAD[n6 & 3]:
-                    raise bad_padding(s7 + n6)
-                a4 = str(buf[s7 : s7 + n6], "utf-8", "surrogateescape")
+                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
+                    raise bad_padding(s7 + n4)
+                try:
+                    a5 = buf[s7 : s7 + n4].decode()
+                except UnicodeDecodeError:
+                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
                 (d8,) = i32_from(buf, pos)
                 pos += 4
                 u9: int | float | str
                 if d8 == 1:
-                    (u9,) = i32_from(buf, pos)
+                    if pos + 8 <= end:
+                        (u9, n4) = _unpack_iI(buf, pos)
+                    else:
+                        (u9,) = i32_from(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    (u9,) = u32_from(buf, pos)
+                    if pos + 8 <= end:
+                        (u9, n4) = _unpack_II(buf, pos)
+                    else:
+                        (u9,) = u32_from(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    (u9,) = i64_from(buf, pos)
+                    if pos + 12 <= end:
+                        (u9, n4) = _unpack_qI(buf, pos)
+                    else:
+                        (u9,) = i64_from(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    (u9,) = u64_from(buf, pos)
+                    if pos + 12 <= end:
+                        (u9, n4) = _unpack_QI(buf, pos)
+                    else:
+                        (u9,) = u64_from(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    (u9,) = f64_from(buf, pos)
+                    if pos + 12 <= end:
+                        (u9, n4) = _unpack_dI(buf, pos)
+                    else:
+                        (u9,) = f64_from(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    (u9,) = i32_from(buf, pos)
+                    if pos + 8 <= end:
+                        (u9, n4) = _unpack_iI(buf, pos)
+                    else:
+                        (u9,) = i32_from(buf, pos)
                     pos += 4
                 elif d8 == 7:
-                    (n10,) = u32_from(buf, pos)
-                    if n10 > 4194304:  # ADMIN_STRING_MAX
-                        raise too_long(n10, 4194304, pos)
-                    s11 = pos + 4
-                    pos = s11 + ((n10 + 3) & -4)
+                    (n11,) = u32_from(buf, pos)
+                    if n11 > 4194304:  # ADMIN_STRING_MAX
+                        raise too_long(n11, 4194304, pos)
+                    s10 = pos + 4
+                    pos = s10 + ((n11 + 3) & -4)
                     if pos > end:
-                        raise truncated(s11)
-                    if n10 & 3 and buf[s11 + n10 : pos] != PAD[n10 & 3]:
-                        raise bad_padding(s11 + n10)
-                    u9 = str(buf[s11 : s11 + n10], "utf-8", "surrogateescape")
+                        raise truncated(s10)
+                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
+                        raise bad_padding(s10 + n11)
+                    try:
+                        u9 = buf[s10 : s10 + n11].decode()
+                    except UnicodeDecodeError:
+                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                    if pos + 4 <= end:
+                        (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
-                a5 = admin_typed_param_value(d8, u9)
-                x2 = admin_typed_param(a4, a5)
+                a6 = new(admin_typed_param_value)
+                a6.type = d8
+                a6.value = u9
+                x2 = new(admin_typed_param)
+                x2.field = a5
+                x2.value = a6
                 params.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_admin_typed_param, buf, start3, n1) from None
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
-        result = admin_server_set_client_limits_args(srv, params, flags)
+        result = new(admin_server_set_client_limits_args)
+        result.srv = srv
+        result.params = params
+        result.flags = flags
     except DECODE_ERRORS as e:
         raise fail(e, "admin_server_set_client_limits_args", where, buf, pos) from None
     return result, pos
@@ -1624,37 +1969,44 @@ def pack_admin_server_set_client_limits_args(
         try:
             for x3 in f1:
                 f4 = x3.field
-                b5 = f4.encode("utf-8", "surrogateescape")
+                try:
+                    b5 = f4.encode()
+                except UnicodeEncodeError:
+                    b5 = f4.encode("utf-8", "surrogateescape")
                 n6 = len(b5)
                 if n6 > 4194304:  # ADMIN_STRING_MAX
                     raise fault(f"length {n6} exceeds maximum 4194304")
                 out += u32_pack(n6)
                 out += b5
-                out += PAD[n6 & 3]
+                if n6 & 3:
+                    out += PAD[n6 & 3]
                 f7 = x3.value
                 d8 = f7.type
-                out += i32_pack(d8)
                 u9: Any = f7.value
                 if d8 == 1:
-                    out += i32_pack(u9)
+                    out += _pack_ii(d8, u9)
                 elif d8 == 2:
-                    out += u32_pack(u9)
+                    out += _pack_iI(d8, u9)
                 elif d8 == 3:
-                    out += i64_pack(u9)
+                    out += _pack_iq(d8, u9)
                 elif d8 == 4:
-                    out += u64_pack(u9)
+                    out += _pack_iQ(d8, u9)
                 elif d8 == 5:
-                    out += f64_pack(u9)
+                    out += _pack_id(d8, u9)
                 elif d8 == 6:
-                    out += i32_pack(u9)
+                    out += _pack_ii(d8, u9)
                 elif d8 == 7:
-                    b10 = u9.encode("utf-8", "surrogateescape")
+                    try:
+                        b10 = u9.encode()
+                    except UnicodeEncodeError:
+                        b10 = u9.encode("utf-8", "surrogateescape")
                     n11 = len(b10)
                     if n11 > 4194304:  # ADMIN_STRING_MAX
                         raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += u32_pack(n11)
+                    out += _pack_iI(d8, n11)
                     out += b10
-                    out += PAD[n11 & 3]
+                    if n11 & 3:
+                        out += PAD[n11 & 3]
                 else:
                     raise fault(f"unknown union discriminant {d8!r}")
         except ENCODE_ERRORS as e:
@@ -1678,13 +2030,17 @@ def unpack_admin_server_update_tls_files_args(
     buf: bytes | memoryview, pos: int
 ) -> tuple[admin_server_update_tls_files_args, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "srv"
         srv, pos = unpack_admin_nonnull_server(buf, pos)
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
-        result = admin_server_update_tls_files_args(srv, flags)
+        result = new(admin_server_update_tls_files_args)
+        result.srv = srv
+        result.flags = flags
     except DECODE_ERRORS as e:
         raise fail(e, "admin_server_update_tls_files_args", where, buf, pos) from None
     return result, pos
@@ -1719,7 +2075,8 @@ def unpack_admin_connect_get_logging_outputs_args(
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
-        result = admin_connect_get_logging_outputs_args(flags)
+        result = new(admin_connect_get_logging_outputs_args)
+        result.flags = flags
     except DECODE_ERRORS as e:
         raise fail(e, "admin_connect_get_logging_outputs_args", where, buf, pos) from None
     return result, pos
@@ -1749,22 +2106,29 @@ def unpack_admin_connect_get_logging_outputs_ret(
     buf: bytes | memoryview, pos: int
 ) -> tuple[admin_connect_get_logging_outputs_ret, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "outputs"
-        (n1,) = u32_from(buf, pos)
-        if n1 > 4194304:  # ADMIN_STRING_MAX
-            raise too_long(n1, 4194304, pos)
-        s2 = pos + 4
-        pos = s2 + ((n1 + 3) & -4)
+        (n2,) = u32_from(buf, pos)
+        if n2 > 4194304:  # ADMIN_STRING_MAX
+            raise too_long(n2, 4194304, pos)
+        s1 = pos + 4
+        pos = s1 + ((n2 + 3) & -4)
         if pos > len(buf):
-            raise truncated(s2)
-        if n1 & 3 and buf[s2 + n1 : pos] != PAD[n1 & 3]:
-            raise bad_padding(s2 + n1)
-        outputs = str(buf[s2 : s2 + n1], "utf-8", "surrogateescape")
+            raise truncated(s1)
+        if n2 & 3 and buf[s1 + n2 : pos] != PAD[n2 & 3]:
+            raise bad_padding(s1 + n2)
+        try:
+            outputs = buf[s1 : s1 + n2].decode()
+        except UnicodeDecodeError:
+            outputs = buf[s1 : s1 + n2].decode("utf-8", "surrogateescape")
         where = "noutputs"
         (noutputs,) = u32_from(buf, pos)
         pos += 4
-        result = admin_connect_get_logging_outputs_ret(outputs, noutputs)
+        result = new(admin_connect_get_logging_outputs_ret)
+        result.outputs = outputs
+        result.noutputs = noutputs
     except DECODE_ERRORS as e:
         raise fail(e, "admin_connect_get_logging_outputs_ret", where, buf, pos) from None
     return result, pos
@@ -1777,13 +2141,17 @@ def pack_admin_connect_get_logging_outputs_ret(
     try:
         where = "outputs"
         f1 = v.outputs
-        b2 = f1.encode("utf-8", "surrogateescape")
+        try:
+            b2 = f1.encode()
+        except UnicodeEncodeError:
+            b2 = f1.encode("utf-8", "surrogateescape")
         n3 = len(b2)
         if n3 > 4194304:  # ADMIN_STRING_MAX
             raise fault(f"length {n3} exceeds maximum 4194304")
         out += u32_pack(n3)
         out += b2
-        out += PAD[n3 & 3]
+        if n3 & 3:
+            out += PAD[n3 & 3]
         where = "noutputs"
         f4 = v.noutputs
         out += u32_pack(f4)
@@ -1806,7 +2174,8 @@ def unpack_admin_connect_get_logging_filters_args(
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
-        result = admin_connect_get_logging_filters_args(flags)
+        result = new(admin_connect_get_logging_filters_args)
+        result.flags = flags
     except DECODE_ERRORS as e:
         raise fail(e, "admin_connect_get_logging_filters_args", where, buf, pos) from None
     return result, pos
@@ -1836,22 +2205,27 @@ def unpack_admin_connect_get_logging_filters_ret(
     buf: bytes | memoryview, pos: int
 ) -> tuple[admin_connect_get_logging_filters_ret, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "filters"
         filters: str | None
         (p1,) = u32_from(buf, pos)
         pos += 4
         if p1 == 1:
-            (n2,) = u32_from(buf, pos)
-            if n2 > 4194304:  # ADMIN_STRING_MAX
-                raise too_long(n2, 4194304, pos)
-            s3 = pos + 4
-            pos = s3 + ((n2 + 3) & -4)
+            (n3,) = u32_from(buf, pos)
+            if n3 > 4194304:  # ADMIN_STRING_MAX
+                raise too_long(n3, 4194304, pos)
+            s2 = pos + 4
+            pos = s2 + ((n3 + 3) & -4)
             if pos > len(buf):
-                raise truncated(s3)
-            if n2 & 3 and buf[s3 + n2 : pos] != PAD[n2 & 3]:
-                raise bad_padding(s3 + n2)
-            filters = str(buf[s3 : s3 + n2], "utf-8", "surrogateescape")
+                raise truncated(s2)
+            if n3 & 3 and buf[s2 + n3 : pos] != PAD[n3 & 3]:
+                raise bad_padding(s2 + n3)
+            try:
+                filters = buf[s2 : s2 + n3].decode()
+            except UnicodeDecodeError:
+                filters = buf[s2 : s2 + n3].decode("utf-8", "surrogateescape")
         elif p1:
             raise bad_bool(p1, pos - 4)
         else:
@@ -1859,7 +2233,9 @@ def unpack_admin_connect_get_logging_filters_ret(
         where = "nfilters"
         (nfilters,) = u32_from(buf, pos)
         pos += 4
-        result = admin_connect_get_logging_filters_ret(filters, nfilters)
+        result = new(admin_connect_get_logging_filters_ret)
+        result.filters = filters
+        result.nfilters = nfilters
     except DECODE_ERRORS as e:
         raise fail(e, "admin_connect_get_logging_filters_ret", where, buf, pos) from None
     return result, pos
@@ -1876,13 +2252,17 @@ def pack_admin_connect_get_logging_filters_ret(
             out += WORD_FALSE
         else:
             out += WORD_TRUE
-            b2 = f1.encode("utf-8", "surrogateescape")
+            try:
+                b2 = f1.encode()
+            except UnicodeEncodeError:
+                b2 = f1.encode("utf-8", "surrogateescape")
             n3 = len(b2)
             if n3 > 4194304:  # ADMIN_STRING_MAX
                 raise fault(f"length {n3} exceeds maximum 4194304")
             out += u32_pack(n3)
             out += b2
-            out += PAD[n3 & 3]
+            if n3 & 3:
+                out += PAD[n3 & 3]
         where = "nfilters"
         f4 = v.nfilters
         out += u32_pack(f4)
@@ -1902,22 +2282,27 @@ def unpack_admin_connect_set_logging_outputs_args(
     buf: bytes | memoryview, pos: int
 ) -> tuple[admin_connect_set_logging_outputs_args, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "outputs"
         outputs: str | None
         (p1,) = u32_from(buf, pos)
         pos += 4
         if p1 == 1:
-            (n2,) = u32_from(buf, pos)
-            if n2 > 4194304:  # ADMIN_STRING_MAX
-                raise too_long(n2, 4194304, pos)
-            s3 = pos + 4
-            pos = s3 + ((n2 + 3) & -4)
+            (n3,) = u32_from(buf, pos)
+            if n3 > 4194304:  # ADMIN_STRING_MAX
+                raise too_long(n3, 4194304, pos)
+            s2 = pos + 4
+            pos = s2 + ((n3 + 3) & -4)
             if pos > len(buf):
-                raise truncated(s3)
-            if n2 & 3 and buf[s3 + n2 : pos] != PAD[n2 & 3]:
-                raise bad_padding(s3 + n2)
-            outputs = str(buf[s3 : s3 + n2], "utf-8", "surrogateescape")
+                raise truncated(s2)
+            if n3 & 3 and buf[s2 + n3 : pos] != PAD[n3 & 3]:
+                raise bad_padding(s2 + n3)
+            try:
+                outputs = buf[s2 : s2 + n3].decode()
+            except UnicodeDecodeError:
+                outputs = buf[s2 : s2 + n3].decode("utf-8", "surrogateescape")
         elif p1:
             raise bad_bool(p1, pos - 4)
         else:
@@ -1925,7 +2310,9 @@ def unpack_admin_connect_set_logging_outputs_args(
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
-        result = admin_connect_set_logging_outputs_args(outputs, flags)
+        result = new(admin_connect_set_logging_outputs_args)
+        result.outputs = outputs
+        result.flags = flags
     except DECODE_ERRORS as e:
         raise fail(e, "admin_connect_set_logging_outputs_args", where, buf, pos) from None
     return result, pos
@@ -1942,13 +2329,17 @@ def pack_admin_connect_set_logging_outputs_args(
             out += WORD_FALSE
         else:
             out += WORD_TRUE
-            b2 = f1.encode("utf-8", "surrogateescape")
+            try:
+                b2 = f1.encode()
+            except UnicodeEncodeError:
+                b2 = f1.encode("utf-8", "surrogateescape")
             n3 = len(b2)
             if n3 > 4194304:  # ADMIN_STRING_MAX
                 raise fault(f"length {n3} exceeds maximum 4194304")
             out += u32_pack(n3)
             out += b2
-            out += PAD[n3 & 3]
+            if n3 & 3:
+                out += PAD[n3 & 3]
         where = "flags"
         f4 = v.flags
         out += u32_pack(f4)
@@ -1968,22 +2359,27 @@ def unpack_admin_connect_set_logging_filters_args(
     buf: bytes | memoryview, pos: int
 ) -> tuple[admin_connect_set_logging_filters_args, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "filters"
         filters: str | None
         (p1,) = u32_from(buf, pos)
         pos += 4
         if p1 == 1:
-            (n2,) = u32_from(buf, pos)
-            if n2 > 4194304:  # ADMIN_STRING_MAX
-                raise too_long(n2, 4194304, pos)
-            s3 = pos + 4
-            pos = s3 + ((n2 + 3) & -4)
+            (n3,) = u32_from(buf, pos)
+            if n3 > 4194304:  # ADMIN_STRING_MAX
+                raise too_long(n3, 4194304, pos)
+            s2 = pos + 4
+            pos = s2 + ((n3 + 3) & -4)
             if pos > len(buf):
-                raise truncated(s3)
-            if n2 & 3 and buf[s3 + n2 : pos] != PAD[n2 & 3]:
-                raise bad_padding(s3 + n2)
-            filters = str(buf[s3 : s3 + n2], "utf-8", "surrogateescape")
+                raise truncated(s2)
+            if n3 & 3 and buf[s2 + n3 : pos] != PAD[n3 & 3]:
+                raise bad_padding(s2 + n3)
+            try:
+                filters = buf[s2 : s2 + n3].decode()
+            except UnicodeDecodeError:
+                filters = buf[s2 : s2 + n3].decode("utf-8", "surrogateescape")
         elif p1:
             raise bad_bool(p1, pos - 4)
         else:
@@ -1991,7 +2387,9 @@ def unpack_admin_connect_set_logging_filters_args(
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
-        result = admin_connect_set_logging_filters_args(filters, flags)
+        result = new(admin_connect_set_logging_filters_args)
+        result.filters = filters
+        result.flags = flags
     except DECODE_ERRORS as e:
         raise fail(e, "admin_connect_set_logging_filters_args", where, buf, pos) from None
     return result, pos
@@ -2008,13 +2406,17 @@ def pack_admin_connect_set_logging_filters_args(
             out += WORD_FALSE
         else:
             out += WORD_TRUE
-            b2 = f1.encode("utf-8", "surrogateescape")
+            try:
+                b2 = f1.encode()
+            except UnicodeEncodeError:
+                b2 = f1.encode("utf-8", "surrogateescape")
             n3 = len(b2)
             if n3 > 4194304:  # ADMIN_STRING_MAX
                 raise fault(f"length {n3} exceeds maximum 4194304")
             out += u32_pack(n3)
             out += b2
-            out += PAD[n3 & 3]
+            if n3 & 3:
+                out += PAD[n3 & 3]
         where = "flags"
         f4 = v.flags
         out += u32_pack(f4)
@@ -2038,7 +2440,9 @@ def unpack_admin_connect_set_daemon_timeout_args(
         where = "timeout@0,flags@4,@8"
         (timeout, flags) = _unpack_II(buf, pos)
         pos += 8
-        result = admin_connect_set_daemon_timeout_args(timeout, flags)
+        result = new(admin_connect_set_daemon_timeout_args)
+        result.timeout = timeout
+        result.flags = flags
     except DECODE_ERRORS as e:
         raise fail(e, "admin_connect_set_daemon_timeout_args", where, buf, pos) from None
     return result, pos
@@ -2070,7 +2474,8 @@ def unpack_admin_connect_daemon_shutdown_args(
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
-        result = admin_connect_daemon_shutdown_args(flags)
+        result = new(admin_connect_daemon_shutdown_args)
+        result.flags = flags
     except DECODE_ERRORS as e:
         raise fail(e, "admin_connect_daemon_shutdown_args", where, buf, pos) from None
     return result, pos

@@ -21,6 +21,7 @@ from virtwire.xdr.runtime import (
     fault,
     i32_from,
     i32_pack,
+    new,
     u32_from,
     u32_pack,
 )
@@ -38,13 +39,17 @@ def unpack_lxc_domain_open_namespace_args(
     buf: bytes | memoryview, pos: int
 ) -> tuple[lxc_domain_open_namespace_args, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "dom"
         dom, pos = unpack_remote_nonnull_domain(buf, pos)
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
-        result = lxc_domain_open_namespace_args(dom, flags)
+        result = new(lxc_domain_open_namespace_args)
+        result.dom = dom
+        result.flags = flags
     except DECODE_ERRORS as e:
         raise fail(e, "lxc_domain_open_namespace_args", where, buf, pos) from None
     return result, pos

@@ -27,6 +27,7 @@ from virtwire.xdr.runtime import (
     fault,
     i32_from,
     i32_pack,
+    new,
     too_long,
     truncated,
     u32_from,
@@ -54,24 +55,32 @@ def unpack_qemu_domain_monitor_command_args(
     buf: bytes | memoryview, pos: int
 ) -> tuple[qemu_domain_monitor_command_args, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "dom"
         dom, pos = unpack_remote_nonnull_domain(buf, pos)
         where = "cmd"
-        (n1,) = u32_from(buf, pos)
-        if n1 > 4194304:  # REMOTE_STRING_MAX
-            raise too_long(n1, 4194304, pos)
-        s2 = pos + 4
-        pos = s2 + ((n1 + 3) & -4)
+        (n2,) = u32_from(buf, pos)
+        if n2 > 4194304:  # REMOTE_STRING_MAX
+            raise too_long(n2, 4194304, pos)
+        s1 = pos + 4
+        pos = s1 + ((n2 + 3) & -4)
         if pos > len(buf):
-            raise truncated(s2)
-        if n1 & 3 and buf[s2 + n1 : pos] != PAD[n1 & 3]:
-            raise bad_padding(s2 + n1)
-        cmd = str(buf[s2 : s2 + n1], "utf-8", "surrogateescape")
+            raise truncated(s1)
+        if n2 & 3 and buf[s1 + n2 : pos] != PAD[n2 & 3]:
+            raise bad_padding(s1 + n2)
+        try:
+            cmd = buf[s1 : s1 + n2].decode()
+        except UnicodeDecodeError:
+            cmd = buf[s1 : s1 + n2].decode("utf-8", "surrogateescape")
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
-        result = qemu_domain_monitor_command_args(dom, cmd, flags)
+        result = new(qemu_domain_monitor_command_args)
+        result.dom = dom
+        result.cmd = cmd
+        result.flags = flags
     except DECODE_ERRORS as e:
         raise fail(e, "qemu_domain_monitor_command_args", where, buf, pos) from None
     return result, pos
@@ -86,13 +95,17 @@ def pack_qemu_domain_monitor_command_args(
         pack_remote_nonnull_domain(out, v.dom)
         where = "cmd"
         f1 = v.cmd
-        b2 = f1.encode("utf-8", "surrogateescape")
+        try:
+            b2 = f1.encode()
+        except UnicodeEncodeError:
+            b2 = f1.encode("utf-8", "surrogateescape")
         n3 = len(b2)
         if n3 > 4194304:  # REMOTE_STRING_MAX
             raise fault(f"length {n3} exceeds maximum 4194304")
         out += u32_pack(n3)
         out += b2
-        out += PAD[n3 & 3]
+        if n3 & 3:
+            out += PAD[n3 & 3]
         where = "flags"
         f4 = v.flags
         out += u32_pack(f4)
@@ -111,19 +124,25 @@ def unpack_qemu_domain_monitor_command_ret(
     buf: bytes | memoryview, pos: int
 ) -> tuple[qemu_domain_monitor_command_ret, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "result"
-        (n1,) = u32_from(buf, pos)
-        if n1 > 4194304:  # REMOTE_STRING_MAX
-            raise too_long(n1, 4194304, pos)
-        s2 = pos + 4
-        pos = s2 + ((n1 + 3) & -4)
+        (n2,) = u32_from(buf, pos)
+        if n2 > 4194304:  # REMOTE_STRING_MAX
+            raise too_long(n2, 4194304, pos)
+        s1 = pos + 4
+        pos = s1 + ((n2 + 3) & -4)
         if pos > len(buf):
-            raise truncated(s2)
-        if n1 & 3 and buf[s2 + n1 : pos] != PAD[n1 & 3]:
-            raise bad_padding(s2 + n1)
-        result_ = str(buf[s2 : s2 + n1], "utf-8", "surrogateescape")
-        result = qemu_domain_monitor_command_ret(result_)
+            raise truncated(s1)
+        if n2 & 3 and buf[s1 + n2 : pos] != PAD[n2 & 3]:
+            raise bad_padding(s1 + n2)
+        try:
+            result_ = buf[s1 : s1 + n2].decode()
+        except UnicodeDecodeError:
+            result_ = buf[s1 : s1 + n2].decode("utf-8", "surrogateescape")
+        result = new(qemu_domain_monitor_command_ret)
+        result.result = result_
     except DECODE_ERRORS as e:
         raise fail(e, "qemu_domain_monitor_command_ret", where, buf, pos) from None
     return result, pos
@@ -136,13 +155,17 @@ def pack_qemu_domain_monitor_command_ret(
     try:
         where = "result"
         f1 = v.result
-        b2 = f1.encode("utf-8", "surrogateescape")
+        try:
+            b2 = f1.encode()
+        except UnicodeEncodeError:
+            b2 = f1.encode("utf-8", "surrogateescape")
         n3 = len(b2)
         if n3 > 4194304:  # REMOTE_STRING_MAX
             raise fault(f"length {n3} exceeds maximum 4194304")
         out += u32_pack(n3)
         out += b2
-        out += PAD[n3 & 3]
+        if n3 & 3:
+            out += PAD[n3 & 3]
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "qemu_domain_monitor_command_ret", where, v) from None
 
@@ -163,7 +186,9 @@ def unpack_qemu_domain_attach_args(
         where = "pid_value@0,flags@4,@8"
         (pid_value, flags) = _unpack_II(buf, pos)
         pos += 8
-        result = qemu_domain_attach_args(pid_value, flags)
+        result = new(qemu_domain_attach_args)
+        result.pid_value = pid_value
+        result.flags = flags
     except DECODE_ERRORS as e:
         raise fail(e, "qemu_domain_attach_args", where, buf, pos) from None
     return result, pos
@@ -189,10 +214,13 @@ def unpack_qemu_domain_attach_ret(
     buf: bytes | memoryview, pos: int
 ) -> tuple[qemu_domain_attach_ret, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "dom"
         dom, pos = unpack_remote_nonnull_domain(buf, pos)
-        result = qemu_domain_attach_ret(dom)
+        result = new(qemu_domain_attach_ret)
+        result.dom = dom
     except DECODE_ERRORS as e:
         raise fail(e, "qemu_domain_attach_ret", where, buf, pos) from None
     return result, pos
@@ -221,24 +249,33 @@ def unpack_qemu_domain_agent_command_args(
     buf: bytes | memoryview, pos: int
 ) -> tuple[qemu_domain_agent_command_args, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "dom"
         dom, pos = unpack_remote_nonnull_domain(buf, pos)
         where = "cmd"
-        (n1,) = u32_from(buf, pos)
-        if n1 > 4194304:  # REMOTE_STRING_MAX
-            raise too_long(n1, 4194304, pos)
-        s2 = pos + 4
-        pos = s2 + ((n1 + 3) & -4)
+        (n2,) = u32_from(buf, pos)
+        if n2 > 4194304:  # REMOTE_STRING_MAX
+            raise too_long(n2, 4194304, pos)
+        s1 = pos + 4
+        pos = s1 + ((n2 + 3) & -4)
         if pos > len(buf):
-            raise truncated(s2)
-        if n1 & 3 and buf[s2 + n1 : pos] != PAD[n1 & 3]:
-            raise bad_padding(s2 + n1)
-        cmd = str(buf[s2 : s2 + n1], "utf-8", "surrogateescape")
+            raise truncated(s1)
+        if n2 & 3 and buf[s1 + n2 : pos] != PAD[n2 & 3]:
+            raise bad_padding(s1 + n2)
+        try:
+            cmd = buf[s1 : s1 + n2].decode()
+        except UnicodeDecodeError:
+            cmd = buf[s1 : s1 + n2].decode("utf-8", "surrogateescape")
         where = "timeout@0,flags@4,@8"
         (timeout, flags) = _unpack_iI(buf, pos)
         pos += 8
-        result = qemu_domain_agent_command_args(dom, cmd, timeout, flags)
+        result = new(qemu_domain_agent_command_args)
+        result.dom = dom
+        result.cmd = cmd
+        result.timeout = timeout
+        result.flags = flags
     except DECODE_ERRORS as e:
         raise fail(e, "qemu_domain_agent_command_args", where, buf, pos) from None
     return result, pos
@@ -251,13 +288,17 @@ def pack_qemu_domain_agent_command_args(out: bytearray, v: qemu_domain_agent_com
         pack_remote_nonnull_domain(out, v.dom)
         where = "cmd"
         f1 = v.cmd
-        b2 = f1.encode("utf-8", "surrogateescape")
+        try:
+            b2 = f1.encode()
+        except UnicodeEncodeError:
+            b2 = f1.encode("utf-8", "surrogateescape")
         n3 = len(b2)
         if n3 > 4194304:  # REMOTE_STRING_MAX
             raise fault(f"length {n3} exceeds maximum 4194304")
         out += u32_pack(n3)
         out += b2
-        out += PAD[n3 & 3]
+        if n3 & 3:
+            out += PAD[n3 & 3]
         where = "timeout@i,flags@I"
         out += _pack_iI(v.timeout, v.flags)
     except ENCODE_ERRORS as e:
@@ -275,27 +316,33 @@ def unpack_qemu_domain_agent_command_ret(
     buf: bytes | memoryview, pos: int
 ) -> tuple[qemu_domain_agent_command_ret, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "result"
         result_: str | None
         (p1,) = u32_from(buf, pos)
         pos += 4
         if p1 == 1:
-            (n2,) = u32_from(buf, pos)
-            if n2 > 4194304:  # REMOTE_STRING_MAX
-                raise too_long(n2, 4194304, pos)
-            s3 = pos + 4
-            pos = s3 + ((n2 + 3) & -4)
+            (n3,) = u32_from(buf, pos)
+            if n3 > 4194304:  # REMOTE_STRING_MAX
+                raise too_long(n3, 4194304, pos)
+            s2 = pos + 4
+            pos = s2 + ((n3 + 3) & -4)
             if pos > len(buf):
-                raise truncated(s3)
-            if n2 & 3 and buf[s3 + n2 : pos] != PAD[n2 & 3]:
-                raise bad_padding(s3 + n2)
-            result_ = str(buf[s3 : s3 + n2], "utf-8", "surrogateescape")
+                raise truncated(s2)
+            if n3 & 3 and buf[s2 + n3 : pos] != PAD[n3 & 3]:
+                raise bad_padding(s2 + n3)
+            try:
+                result_ = buf[s2 : s2 + n3].decode()
+            except UnicodeDecodeError:
+                result_ = buf[s2 : s2 + n3].decode("utf-8", "surrogateescape")
         elif p1:
             raise bad_bool(p1, pos - 4)
         else:
             result_ = None
-        result = qemu_domain_agent_command_ret(result_)
+        result = new(qemu_domain_agent_command_ret)
+        result.result = result_
     except DECODE_ERRORS as e:
         raise fail(e, "qemu_domain_agent_command_ret", where, buf, pos) from None
     return result, pos
@@ -310,13 +357,17 @@ def pack_qemu_domain_agent_command_ret(out: bytearray, v: qemu_domain_agent_comm
             out += WORD_FALSE
         else:
             out += WORD_TRUE
-            b2 = f1.encode("utf-8", "surrogateescape")
+            try:
+                b2 = f1.encode()
+            except UnicodeEncodeError:
+                b2 = f1.encode("utf-8", "surrogateescape")
             n3 = len(b2)
             if n3 > 4194304:  # REMOTE_STRING_MAX
                 raise fault(f"length {n3} exceeds maximum 4194304")
             out += u32_pack(n3)
             out += b2
-            out += PAD[n3 & 3]
+            if n3 & 3:
+                out += PAD[n3 & 3]
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "qemu_domain_agent_command_ret", where, v) from None
 
@@ -334,6 +385,8 @@ def unpack_qemu_connect_domain_monitor_event_register_args(
     buf: bytes | memoryview, pos: int
 ) -> tuple[qemu_connect_domain_monitor_event_register_args, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "dom"
         dom: remote_nonnull_domain | None
@@ -350,16 +403,19 @@ def unpack_qemu_connect_domain_monitor_event_register_args(
         (p2,) = u32_from(buf, pos)
         pos += 4
         if p2 == 1:
-            (n3,) = u32_from(buf, pos)
-            if n3 > 4194304:  # REMOTE_STRING_MAX
-                raise too_long(n3, 4194304, pos)
-            s4 = pos + 4
-            pos = s4 + ((n3 + 3) & -4)
+            (n4,) = u32_from(buf, pos)
+            if n4 > 4194304:  # REMOTE_STRING_MAX
+                raise too_long(n4, 4194304, pos)
+            s3 = pos + 4
+            pos = s3 + ((n4 + 3) & -4)
             if pos > len(buf):
-                raise truncated(s4)
-            if n3 & 3 and buf[s4 + n3 : pos] != PAD[n3 & 3]:
-                raise bad_padding(s4 + n3)
-            event = str(buf[s4 : s4 + n3], "utf-8", "surrogateescape")
+                raise truncated(s3)
+            if n4 & 3 and buf[s3 + n4 : pos] != PAD[n4 & 3]:
+                raise bad_padding(s3 + n4)
+            try:
+                event = buf[s3 : s3 + n4].decode()
+            except UnicodeDecodeError:
+                event = buf[s3 : s3 + n4].decode("utf-8", "surrogateescape")
         elif p2:
             raise bad_bool(p2, pos - 4)
         else:
@@ -367,7 +423,10 @@ def unpack_qemu_connect_domain_monitor_event_register_args(
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
-        result = qemu_connect_domain_monitor_event_register_args(dom, event, flags)
+        result = new(qemu_connect_domain_monitor_event_register_args)
+        result.dom = dom
+        result.event = event
+        result.flags = flags
     except DECODE_ERRORS as e:
         raise fail(e, "qemu_connect_domain_monitor_event_register_args", where, buf, pos) from None
     return result, pos
@@ -391,13 +450,17 @@ def pack_qemu_connect_domain_monitor_event_register_args(
             out += WORD_FALSE
         else:
             out += WORD_TRUE
-            b3 = f2.encode("utf-8", "surrogateescape")
+            try:
+                b3 = f2.encode()
+            except UnicodeEncodeError:
+                b3 = f2.encode("utf-8", "surrogateescape")
             n4 = len(b3)
             if n4 > 4194304:  # REMOTE_STRING_MAX
                 raise fault(f"length {n4} exceeds maximum 4194304")
             out += u32_pack(n4)
             out += b3
-            out += PAD[n4 & 3]
+            if n4 & 3:
+                out += PAD[n4 & 3]
         where = "flags"
         f5 = v.flags
         out += u32_pack(f5)
@@ -420,7 +483,8 @@ def unpack_qemu_connect_domain_monitor_event_register_ret(
         where = "callbackID"
         (callbackID,) = i32_from(buf, pos)
         pos += 4
-        result = qemu_connect_domain_monitor_event_register_ret(callbackID)
+        result = new(qemu_connect_domain_monitor_event_register_ret)
+        result.callbackID = callbackID
     except DECODE_ERRORS as e:
         raise fail(e, "qemu_connect_domain_monitor_event_register_ret", where, buf, pos) from None
     return result, pos
@@ -453,7 +517,8 @@ def unpack_qemu_connect_domain_monitor_event_deregister_args(
         where = "callbackID"
         (callbackID,) = i32_from(buf, pos)
         pos += 4
-        result = qemu_connect_domain_monitor_event_deregister_args(callbackID)
+        result = new(qemu_connect_domain_monitor_event_deregister_args)
+        result.callbackID = callbackID
     except DECODE_ERRORS as e:
         raise fail(
             e, "qemu_connect_domain_monitor_event_deregister_args", where, buf, pos,
@@ -497,6 +562,8 @@ def unpack_qemu_domain_monitor_event_msg(
     buf: bytes | memoryview, pos: int
 ) -> tuple[qemu_domain_monitor_event_msg, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     end = len(buf)
     try:
         where = "callbackID"
@@ -505,16 +572,19 @@ def unpack_qemu_domain_monitor_event_msg(
         where = "dom"
         dom, pos = unpack_remote_nonnull_domain(buf, pos)
         where = "event"
-        (n1,) = u32_from(buf, pos)
-        if n1 > 4194304:  # REMOTE_STRING_MAX
-            raise too_long(n1, 4194304, pos)
-        s2 = pos + 4
-        pos = s2 + ((n1 + 3) & -4)
+        (n2,) = u32_from(buf, pos)
+        if n2 > 4194304:  # REMOTE_STRING_MAX
+            raise too_long(n2, 4194304, pos)
+        s1 = pos + 4
+        pos = s1 + ((n2 + 3) & -4)
         if pos > end:
-            raise truncated(s2)
-        if n1 & 3 and buf[s2 + n1 : pos] != PAD[n1 & 3]:
-            raise bad_padding(s2 + n1)
-        event = str(buf[s2 : s2 + n1], "utf-8", "surrogateescape")
+            raise truncated(s1)
+        if n2 & 3 and buf[s1 + n2 : pos] != PAD[n2 & 3]:
+            raise bad_padding(s1 + n2)
+        try:
+            event = buf[s1 : s1 + n2].decode()
+        except UnicodeDecodeError:
+            event = buf[s1 : s1 + n2].decode("utf-8", "surrogateescape")
         where = "seconds@0,micros@8,@12"
         (seconds, micros) = _unpack_qI(buf, pos)
         pos += 12
@@ -523,21 +593,30 @@ def unpack_qemu_domain_monitor_event_msg(
         (p3,) = u32_from(buf, pos)
         pos += 4
         if p3 == 1:
-            (n4,) = u32_from(buf, pos)
-            if n4 > 4194304:  # REMOTE_STRING_MAX
-                raise too_long(n4, 4194304, pos)
-            s5 = pos + 4
-            pos = s5 + ((n4 + 3) & -4)
+            (n5,) = u32_from(buf, pos)
+            if n5 > 4194304:  # REMOTE_STRING_MAX
+                raise too_long(n5, 4194304, pos)
+            s4 = pos + 4
+            pos = s4 + ((n5 + 3) & -4)
             if pos > end:
-                raise truncated(s5)
-            if n4 & 3 and buf[s5 + n4 : pos] != PAD[n4 & 3]:
-                raise bad_padding(s5 + n4)
-            details = str(buf[s5 : s5 + n4], "utf-8", "surrogateescape")
+                raise truncated(s4)
+            if n5 & 3 and buf[s4 + n5 : pos] != PAD[n5 & 3]:
+                raise bad_padding(s4 + n5)
+            try:
+                details = buf[s4 : s4 + n5].decode()
+            except UnicodeDecodeError:
+                details = buf[s4 : s4 + n5].decode("utf-8", "surrogateescape")
         elif p3:
             raise bad_bool(p3, pos - 4)
         else:
             details = None
-        result = qemu_domain_monitor_event_msg(callbackID, dom, event, seconds, micros, details)
+        result = new(qemu_domain_monitor_event_msg)
+        result.callbackID = callbackID
+        result.dom = dom
+        result.event = event
+        result.seconds = seconds
+        result.micros = micros
+        result.details = details
     except DECODE_ERRORS as e:
         raise fail(e, "qemu_domain_monitor_event_msg", where, buf, pos) from None
     return result, pos
@@ -553,13 +632,17 @@ def pack_qemu_domain_monitor_event_msg(out: bytearray, v: qemu_domain_monitor_ev
         pack_remote_nonnull_domain(out, v.dom)
         where = "event"
         f2 = v.event
-        b3 = f2.encode("utf-8", "surrogateescape")
+        try:
+            b3 = f2.encode()
+        except UnicodeEncodeError:
+            b3 = f2.encode("utf-8", "surrogateescape")
         n4 = len(b3)
         if n4 > 4194304:  # REMOTE_STRING_MAX
             raise fault(f"length {n4} exceeds maximum 4194304")
         out += u32_pack(n4)
         out += b3
-        out += PAD[n4 & 3]
+        if n4 & 3:
+            out += PAD[n4 & 3]
         where = "seconds@q,micros@I"
         out += _pack_qI(v.seconds, v.micros)
         where = "details"
@@ -568,13 +651,17 @@ def pack_qemu_domain_monitor_event_msg(out: bytearray, v: qemu_domain_monitor_ev
             out += WORD_FALSE
         else:
             out += WORD_TRUE
-            b6 = f5.encode("utf-8", "surrogateescape")
+            try:
+                b6 = f5.encode()
+            except UnicodeEncodeError:
+                b6 = f5.encode("utf-8", "surrogateescape")
             n7 = len(b6)
             if n7 > 4194304:  # REMOTE_STRING_MAX
                 raise fault(f"length {n7} exceeds maximum 4194304")
             out += u32_pack(n7)
             out += b6
-            out += PAD[n7 & 3]
+            if n7 & 3:
+                out += PAD[n7 & 3]
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "qemu_domain_monitor_event_msg", where, v) from None
 
@@ -592,24 +679,32 @@ def unpack_qemu_domain_monitor_command_with_files_args(
     buf: bytes | memoryview, pos: int
 ) -> tuple[qemu_domain_monitor_command_with_files_args, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "dom"
         dom, pos = unpack_remote_nonnull_domain(buf, pos)
         where = "cmd"
-        (n1,) = u32_from(buf, pos)
-        if n1 > 4194304:  # REMOTE_STRING_MAX
-            raise too_long(n1, 4194304, pos)
-        s2 = pos + 4
-        pos = s2 + ((n1 + 3) & -4)
+        (n2,) = u32_from(buf, pos)
+        if n2 > 4194304:  # REMOTE_STRING_MAX
+            raise too_long(n2, 4194304, pos)
+        s1 = pos + 4
+        pos = s1 + ((n2 + 3) & -4)
         if pos > len(buf):
-            raise truncated(s2)
-        if n1 & 3 and buf[s2 + n1 : pos] != PAD[n1 & 3]:
-            raise bad_padding(s2 + n1)
-        cmd = str(buf[s2 : s2 + n1], "utf-8", "surrogateescape")
+            raise truncated(s1)
+        if n2 & 3 and buf[s1 + n2 : pos] != PAD[n2 & 3]:
+            raise bad_padding(s1 + n2)
+        try:
+            cmd = buf[s1 : s1 + n2].decode()
+        except UnicodeDecodeError:
+            cmd = buf[s1 : s1 + n2].decode("utf-8", "surrogateescape")
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
-        result = qemu_domain_monitor_command_with_files_args(dom, cmd, flags)
+        result = new(qemu_domain_monitor_command_with_files_args)
+        result.dom = dom
+        result.cmd = cmd
+        result.flags = flags
     except DECODE_ERRORS as e:
         raise fail(e, "qemu_domain_monitor_command_with_files_args", where, buf, pos) from None
     return result, pos
@@ -624,13 +719,17 @@ def pack_qemu_domain_monitor_command_with_files_args(
         pack_remote_nonnull_domain(out, v.dom)
         where = "cmd"
         f1 = v.cmd
-        b2 = f1.encode("utf-8", "surrogateescape")
+        try:
+            b2 = f1.encode()
+        except UnicodeEncodeError:
+            b2 = f1.encode("utf-8", "surrogateescape")
         n3 = len(b2)
         if n3 > 4194304:  # REMOTE_STRING_MAX
             raise fault(f"length {n3} exceeds maximum 4194304")
         out += u32_pack(n3)
         out += b2
-        out += PAD[n3 & 3]
+        if n3 & 3:
+            out += PAD[n3 & 3]
         where = "flags"
         f4 = v.flags
         out += u32_pack(f4)
@@ -649,19 +748,25 @@ def unpack_qemu_domain_monitor_command_with_files_ret(
     buf: bytes | memoryview, pos: int
 ) -> tuple[qemu_domain_monitor_command_with_files_ret, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "result"
-        (n1,) = u32_from(buf, pos)
-        if n1 > 4194304:  # REMOTE_STRING_MAX
-            raise too_long(n1, 4194304, pos)
-        s2 = pos + 4
-        pos = s2 + ((n1 + 3) & -4)
+        (n2,) = u32_from(buf, pos)
+        if n2 > 4194304:  # REMOTE_STRING_MAX
+            raise too_long(n2, 4194304, pos)
+        s1 = pos + 4
+        pos = s1 + ((n2 + 3) & -4)
         if pos > len(buf):
-            raise truncated(s2)
-        if n1 & 3 and buf[s2 + n1 : pos] != PAD[n1 & 3]:
-            raise bad_padding(s2 + n1)
-        result_ = str(buf[s2 : s2 + n1], "utf-8", "surrogateescape")
-        result = qemu_domain_monitor_command_with_files_ret(result_)
+            raise truncated(s1)
+        if n2 & 3 and buf[s1 + n2 : pos] != PAD[n2 & 3]:
+            raise bad_padding(s1 + n2)
+        try:
+            result_ = buf[s1 : s1 + n2].decode()
+        except UnicodeDecodeError:
+            result_ = buf[s1 : s1 + n2].decode("utf-8", "surrogateescape")
+        result = new(qemu_domain_monitor_command_with_files_ret)
+        result.result = result_
     except DECODE_ERRORS as e:
         raise fail(e, "qemu_domain_monitor_command_with_files_ret", where, buf, pos) from None
     return result, pos
@@ -674,13 +779,17 @@ def pack_qemu_domain_monitor_command_with_files_ret(
     try:
         where = "result"
         f1 = v.result
-        b2 = f1.encode("utf-8", "surrogateescape")
+        try:
+            b2 = f1.encode()
+        except UnicodeEncodeError:
+            b2 = f1.encode("utf-8", "surrogateescape")
         n3 = len(b2)
         if n3 > 4194304:  # REMOTE_STRING_MAX
             raise fault(f"length {n3} exceeds maximum 4194304")
         out += u32_pack(n3)
         out += b2
-        out += PAD[n3 & 3]
+        if n3 & 3:
+            out += PAD[n3 & 3]
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "qemu_domain_monitor_command_with_files_ret", where, v) from None
 

@@ -21,6 +21,7 @@ from virtwire.xdr.runtime import (
     fault,
     i32_from,
     i32_pack,
+    new,
     too_long,
     truncated,
     u32_from,
@@ -159,7 +160,13 @@ def unpack_virNetMessageHeader(
         if status is None:
             raise bad_enum("virNetMessageStatus", r2, pos + 20)
         pos += 24
-        result = virNetMessageHeader(prog, vers, proc, type_, serial, status)
+        result = new(virNetMessageHeader)
+        result.prog = prog
+        result.vers = vers
+        result.proc = proc
+        result.type = type_
+        result.serial = serial
+        result.status = status
     except DECODE_ERRORS as e:
         raise fail(e, "virNetMessageHeader", where, buf, pos) from None
     return result, pos
@@ -185,10 +192,12 @@ virNetMessageUUID = bytes
 
 def unpack_virNetMessageUUID(buf: bytes | memoryview, pos: int) -> tuple[virNetMessageUUID, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         if pos + 16 > len(buf):
             raise truncated(pos)
-        x = bytes(buf[pos : pos + 16])
+        x = buf[pos : pos + 16]
         pos += 16
     except DECODE_ERRORS as e:
         raise fail(e, "virNetMessageUUID", where, buf, pos) from None
@@ -212,17 +221,22 @@ def unpack_virNetMessageNonnullString(
     buf: bytes | memoryview, pos: int
 ) -> tuple[virNetMessageNonnullString, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
-        (n1,) = u32_from(buf, pos)
-        if n1 > 4194304:  # VIR_NET_MESSAGE_STRING_MAX
-            raise too_long(n1, 4194304, pos)
-        s2 = pos + 4
-        pos = s2 + ((n1 + 3) & -4)
+        (n2,) = u32_from(buf, pos)
+        if n2 > 4194304:  # VIR_NET_MESSAGE_STRING_MAX
+            raise too_long(n2, 4194304, pos)
+        s1 = pos + 4
+        pos = s1 + ((n2 + 3) & -4)
         if pos > len(buf):
-            raise truncated(s2)
-        if n1 & 3 and buf[s2 + n1 : pos] != PAD[n1 & 3]:
-            raise bad_padding(s2 + n1)
-        x = str(buf[s2 : s2 + n1], "utf-8", "surrogateescape")
+            raise truncated(s1)
+        if n2 & 3 and buf[s1 + n2 : pos] != PAD[n2 & 3]:
+            raise bad_padding(s1 + n2)
+        try:
+            x = buf[s1 : s1 + n2].decode()
+        except UnicodeDecodeError:
+            x = buf[s1 : s1 + n2].decode("utf-8", "surrogateescape")
     except DECODE_ERRORS as e:
         raise fail(e, "virNetMessageNonnullString", where, buf, pos) from None
     return x, pos
@@ -231,13 +245,17 @@ def unpack_virNetMessageNonnullString(
 def pack_virNetMessageNonnullString(out: bytearray, v: virNetMessageNonnullString) -> None:
     where = ""
     try:
-        b1 = v.encode("utf-8", "surrogateescape")
+        try:
+            b1 = v.encode()
+        except UnicodeEncodeError:
+            b1 = v.encode("utf-8", "surrogateescape")
         n2 = len(b1)
         if n2 > 4194304:  # VIR_NET_MESSAGE_STRING_MAX
             raise fault(f"length {n2} exceeds maximum 4194304")
         out += u32_pack(n2)
         out += b1
-        out += PAD[n2 & 3]
+        if n2 & 3:
+            out += PAD[n2 & 3]
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "virNetMessageNonnullString", where, v) from None
 
@@ -249,21 +267,26 @@ def unpack_virNetMessageString(
     buf: bytes | memoryview, pos: int
 ) -> tuple[virNetMessageString, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         x: str | None
         (p1,) = u32_from(buf, pos)
         pos += 4
         if p1 == 1:
-            (n2,) = u32_from(buf, pos)
-            if n2 > 4194304:  # VIR_NET_MESSAGE_STRING_MAX
-                raise too_long(n2, 4194304, pos)
-            s3 = pos + 4
-            pos = s3 + ((n2 + 3) & -4)
+            (n3,) = u32_from(buf, pos)
+            if n3 > 4194304:  # VIR_NET_MESSAGE_STRING_MAX
+                raise too_long(n3, 4194304, pos)
+            s2 = pos + 4
+            pos = s2 + ((n3 + 3) & -4)
             if pos > len(buf):
-                raise truncated(s3)
-            if n2 & 3 and buf[s3 + n2 : pos] != PAD[n2 & 3]:
-                raise bad_padding(s3 + n2)
-            x = str(buf[s3 : s3 + n2], "utf-8", "surrogateescape")
+                raise truncated(s2)
+            if n3 & 3 and buf[s2 + n3 : pos] != PAD[n3 & 3]:
+                raise bad_padding(s2 + n3)
+            try:
+                x = buf[s2 : s2 + n3].decode()
+            except UnicodeDecodeError:
+                x = buf[s2 : s2 + n3].decode("utf-8", "surrogateescape")
         elif p1:
             raise bad_bool(p1, pos - 4)
         else:
@@ -280,13 +303,17 @@ def pack_virNetMessageString(out: bytearray, v: virNetMessageString) -> None:
             out += WORD_FALSE
         else:
             out += WORD_TRUE
-            b1 = v.encode("utf-8", "surrogateescape")
+            try:
+                b1 = v.encode()
+            except UnicodeEncodeError:
+                b1 = v.encode("utf-8", "surrogateescape")
             n2 = len(b1)
             if n2 > 4194304:  # VIR_NET_MESSAGE_STRING_MAX
                 raise fault(f"length {n2} exceeds maximum 4194304")
             out += u32_pack(n2)
             out += b1
-            out += PAD[n2 & 3]
+            if n2 & 3:
+                out += PAD[n2 & 3]
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "virNetMessageString", where, v) from None
 
@@ -304,22 +331,30 @@ def unpack_virNetMessageNonnullDomain(
     buf: bytes | memoryview, pos: int
 ) -> tuple[virNetMessageNonnullDomain, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         where = "name"
-        (n1,) = u32_from(buf, pos)
-        if n1 > 4194304:  # VIR_NET_MESSAGE_STRING_MAX
-            raise too_long(n1, 4194304, pos)
-        s2 = pos + 4
-        pos = s2 + ((n1 + 3) & -4)
+        (n2,) = u32_from(buf, pos)
+        if n2 > 4194304:  # VIR_NET_MESSAGE_STRING_MAX
+            raise too_long(n2, 4194304, pos)
+        s1 = pos + 4
+        pos = s1 + ((n2 + 3) & -4)
         if pos > len(buf):
-            raise truncated(s2)
-        if n1 & 3 and buf[s2 + n1 : pos] != PAD[n1 & 3]:
-            raise bad_padding(s2 + n1)
-        name = str(buf[s2 : s2 + n1], "utf-8", "surrogateescape")
+            raise truncated(s1)
+        if n2 & 3 and buf[s1 + n2 : pos] != PAD[n2 & 3]:
+            raise bad_padding(s1 + n2)
+        try:
+            name = buf[s1 : s1 + n2].decode()
+        except UnicodeDecodeError:
+            name = buf[s1 : s1 + n2].decode("utf-8", "surrogateescape")
         where = "uuid@0,id@16,@20"
         (uuid, id) = _unpack_16si(buf, pos)
         pos += 20
-        result = virNetMessageNonnullDomain(name, uuid, id)
+        result = new(virNetMessageNonnullDomain)
+        result.name = name
+        result.uuid = uuid
+        result.id = id
     except DECODE_ERRORS as e:
         raise fail(e, "virNetMessageNonnullDomain", where, buf, pos) from None
     return result, pos
@@ -330,13 +365,17 @@ def pack_virNetMessageNonnullDomain(out: bytearray, v: virNetMessageNonnullDomai
     try:
         where = "name"
         f1 = v.name
-        b2 = f1.encode("utf-8", "surrogateescape")
+        try:
+            b2 = f1.encode()
+        except UnicodeEncodeError:
+            b2 = f1.encode("utf-8", "surrogateescape")
         n3 = len(b2)
         if n3 > 4194304:  # VIR_NET_MESSAGE_STRING_MAX
             raise fault(f"length {n3} exceeds maximum 4194304")
         out += u32_pack(n3)
         out += b2
-        out += PAD[n3 & 3]
+        if n3 & 3:
+            out += PAD[n3 & 3]
         where = "uuid"
         if len(v.uuid) != 16:
             raise fault(f"need 16 bytes, got {len(v.uuid)}")
@@ -358,25 +397,32 @@ def unpack_virNetMessageNonnullNetwork(
     buf: bytes | memoryview, pos: int
 ) -> tuple[virNetMessageNonnullNetwork, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     end = len(buf)
     try:
         where = "name"
-        (n1,) = u32_from(buf, pos)
-        if n1 > 4194304:  # VIR_NET_MESSAGE_STRING_MAX
-            raise too_long(n1, 4194304, pos)
-        s2 = pos + 4
-        pos = s2 + ((n1 + 3) & -4)
+        (n2,) = u32_from(buf, pos)
+        if n2 > 4194304:  # VIR_NET_MESSAGE_STRING_MAX
+            raise too_long(n2, 4194304, pos)
+        s1 = pos + 4
+        pos = s1 + ((n2 + 3) & -4)
         if pos > end:
-            raise truncated(s2)
-        if n1 & 3 and buf[s2 + n1 : pos] != PAD[n1 & 3]:
-            raise bad_padding(s2 + n1)
-        name = str(buf[s2 : s2 + n1], "utf-8", "surrogateescape")
+            raise truncated(s1)
+        if n2 & 3 and buf[s1 + n2 : pos] != PAD[n2 & 3]:
+            raise bad_padding(s1 + n2)
+        try:
+            name = buf[s1 : s1 + n2].decode()
+        except UnicodeDecodeError:
+            name = buf[s1 : s1 + n2].decode("utf-8", "surrogateescape")
         where = "uuid"
         if pos + 16 > end:
             raise truncated(pos)
-        uuid = bytes(buf[pos : pos + 16])
+        uuid = buf[pos : pos + 16]
         pos += 16
-        result = virNetMessageNonnullNetwork(name, uuid)
+        result = new(virNetMessageNonnullNetwork)
+        result.name = name
+        result.uuid = uuid
     except DECODE_ERRORS as e:
         raise fail(e, "virNetMessageNonnullNetwork", where, buf, pos) from None
     return result, pos
@@ -387,13 +433,17 @@ def pack_virNetMessageNonnullNetwork(out: bytearray, v: virNetMessageNonnullNetw
     try:
         where = "name"
         f1 = v.name
-        b2 = f1.encode("utf-8", "surrogateescape")
+        try:
+            b2 = f1.encode()
+        except UnicodeEncodeError:
+            b2 = f1.encode("utf-8", "surrogateescape")
         n3 = len(b2)
         if n3 > 4194304:  # VIR_NET_MESSAGE_STRING_MAX
             raise fault(f"length {n3} exceeds maximum 4194304")
         out += u32_pack(n3)
         out += b2
-        out += PAD[n3 & 3]
+        if n3 & 3:
+            out += PAD[n3 & 3]
         where = "uuid"
         f4 = v.uuid
         if len(f4) != 16:
@@ -410,6 +460,8 @@ def unpack_virNetMessageDomain(
     buf: bytes | memoryview, pos: int
 ) -> tuple[virNetMessageDomain, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         x: virNetMessageNonnullDomain | None
         (p1,) = u32_from(buf, pos)
@@ -444,6 +496,8 @@ def unpack_virNetMessageNetwork(
     buf: bytes | memoryview, pos: int
 ) -> tuple[virNetMessageNetwork, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         x: virNetMessageNonnullNetwork | None
         (p1,) = u32_from(buf, pos)
@@ -515,6 +569,8 @@ class virNetMessageError(XDRStruct):
 
 def unpack_virNetMessageError(buf: bytes | memoryview, pos: int) -> tuple[virNetMessageError, int]:
     where = ""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     end = len(buf)
     try:
         where = "code@0,domain@4,@8"
@@ -525,16 +581,19 @@ def unpack_virNetMessageError(buf: bytes | memoryview, pos: int) -> tuple[virNet
         (p1,) = u32_from(buf, pos)
         pos += 4
         if p1 == 1:
-            (n2,) = u32_from(buf, pos)
-            if n2 > 4194304:  # VIR_NET_MESSAGE_STRING_MAX
-                raise too_long(n2, 4194304, pos)
-            s3 = pos + 4
-            pos = s3 + ((n2 + 3) & -4)
+            (n3,) = u32_from(buf, pos)
+            if n3 > 4194304:  # VIR_NET_MESSAGE_STRING_MAX
+                raise too_long(n3, 4194304, pos)
+            s2 = pos + 4
+            pos = s2 + ((n3 + 3) & -4)
             if pos > end:
-                raise truncated(s3)
-            if n2 & 3 and buf[s3 + n2 : pos] != PAD[n2 & 3]:
-                raise bad_padding(s3 + n2)
-            message = str(buf[s3 : s3 + n2], "utf-8", "surrogateescape")
+                raise truncated(s2)
+            if n3 & 3 and buf[s2 + n3 : pos] != PAD[n3 & 3]:
+                raise bad_padding(s2 + n3)
+            try:
+                message = buf[s2 : s2 + n3].decode()
+            except UnicodeDecodeError:
+                message = buf[s2 : s2 + n3].decode("utf-8", "surrogateescape")
         elif p1:
             raise bad_bool(p1, pos - 4)
         else:
@@ -557,16 +616,19 @@ def unpack_virNetMessageError(buf: bytes | memoryview, pos: int) -> tuple[virNet
         (p5,) = u32_from(buf, pos)
         pos += 4
         if p5 == 1:
-            (n6,) = u32_from(buf, pos)
-            if n6 > 4194304:  # VIR_NET_MESSAGE_STRING_MAX
-                raise too_long(n6, 4194304, pos)
-            s7 = pos + 4
-            pos = s7 + ((n6 + 3) & -4)
+            (n7,) = u32_from(buf, pos)
+            if n7 > 4194304:  # VIR_NET_MESSAGE_STRING_MAX
+                raise too_long(n7, 4194304, pos)
+            s6 = pos + 4
+            pos = s6 + ((n7 + 3) & -4)
             if pos > end:
-                raise truncated(s7)
-            if n6 & 3 and buf[s7 + n6 : pos] != PAD[n6 & 3]:
-                raise bad_padding(s7 + n6)
-            str1 = str(buf[s7 : s7 + n6], "utf-8", "surrogateescape")
+                raise truncated(s6)
+            if n7 & 3 and buf[s6 + n7 : pos] != PAD[n7 & 3]:
+                raise bad_padding(s6 + n7)
+            try:
+                str1 = buf[s6 : s6 + n7].decode()
+            except UnicodeDecodeError:
+                str1 = buf[s6 : s6 + n7].decode("utf-8", "surrogateescape")
         elif p5:
             raise bad_bool(p5, pos - 4)
         else:
@@ -576,16 +638,19 @@ def unpack_virNetMessageError(buf: bytes | memoryview, pos: int) -> tuple[virNet
         (p8,) = u32_from(buf, pos)
         pos += 4
         if p8 == 1:
-            (n9,) = u32_from(buf, pos)
-            if n9 > 4194304:  # VIR_NET_MESSAGE_STRING_MAX
-                raise too_long(n9, 4194304, pos)
-            s10 = pos + 4
-            pos = s10 + ((n9 + 3) & -4)
+            (n10,) = u32_from(buf, pos)
+            if n10 > 4194304:  # VIR_NET_MESSAGE_STRING_MAX
+                raise too_long(n10, 4194304, pos)
+            s9 = pos + 4
+            pos = s9 + ((n10 + 3) & -4)
             if pos > end:
-                raise truncated(s10)
-            if n9 & 3 and buf[s10 + n9 : pos] != PAD[n9 & 3]:
-                raise bad_padding(s10 + n9)
-            str2 = str(buf[s10 : s10 + n9], "utf-8", "surrogateescape")
+                raise truncated(s9)
+            if n10 & 3 and buf[s9 + n10 : pos] != PAD[n10 & 3]:
+                raise bad_padding(s9 + n10)
+            try:
+                str2 = buf[s9 : s9 + n10].decode()
+            except UnicodeDecodeError:
+                str2 = buf[s9 : s9 + n10].decode("utf-8", "surrogateescape")
         elif p8:
             raise bad_bool(p8, pos - 4)
         else:
@@ -595,16 +660,19 @@ def unpack_virNetMessageError(buf: bytes | memoryview, pos: int) -> tuple[virNet
         (p11,) = u32_from(buf, pos)
         pos += 4
         if p11 == 1:
-            (n12,) = u32_from(buf, pos)
-            if n12 > 4194304:  # VIR_NET_MESSAGE_STRING_MAX
-                raise too_long(n12, 4194304, pos)
-            s13 = pos + 4
-            pos = s13 + ((n12 + 3) & -4)
+            (n13,) = u32_from(buf, pos)
+            if n13 > 4194304:  # VIR_NET_MESSAGE_STRING_MAX
+                raise too_long(n13, 4194304, pos)
+            s12 = pos + 4
+            pos = s12 + ((n13 + 3) & -4)
             if pos > end:
-                raise truncated(s13)
-            if n12 & 3 and buf[s13 + n12 : pos] != PAD[n12 & 3]:
-                raise bad_padding(s13 + n12)
-            str3 = str(buf[s13 : s13 + n12], "utf-8", "surrogateescape")
+                raise truncated(s12)
+            if n13 & 3 and buf[s12 + n13 : pos] != PAD[n13 & 3]:
+                raise bad_padding(s12 + n13)
+            try:
+                str3 = buf[s12 : s12 + n13].decode()
+            except UnicodeDecodeError:
+                str3 = buf[s12 : s12 + n13].decode("utf-8", "surrogateescape")
         elif p11:
             raise bad_bool(p11, pos - 4)
         else:
@@ -622,19 +690,18 @@ def unpack_virNetMessageError(buf: bytes | memoryview, pos: int) -> tuple[virNet
             raise bad_bool(p14, pos - 4)
         else:
             net = None
-        result = virNetMessageError(
-            code,
-            domain,
-            message,
-            level,
-            dom,
-            str1,
-            str2,
-            str3,
-            int1,
-            int2,
-            net,
-        )
+        result = new(virNetMessageError)
+        result.code = code
+        result.domain = domain
+        result.message = message
+        result.level = level
+        result.dom = dom
+        result.str1 = str1
+        result.str2 = str2
+        result.str3 = str3
+        result.int1 = int1
+        result.int2 = int2
+        result.net = net
     except DECODE_ERRORS as e:
         raise fail(e, "virNetMessageError", where, buf, pos) from None
     return result, pos
@@ -651,13 +718,17 @@ def pack_virNetMessageError(out: bytearray, v: virNetMessageError) -> None:
             out += WORD_FALSE
         else:
             out += WORD_TRUE
-            b2 = f1.encode("utf-8", "surrogateescape")
+            try:
+                b2 = f1.encode()
+            except UnicodeEncodeError:
+                b2 = f1.encode("utf-8", "surrogateescape")
             n3 = len(b2)
             if n3 > 4194304:  # VIR_NET_MESSAGE_STRING_MAX
                 raise fault(f"length {n3} exceeds maximum 4194304")
             out += u32_pack(n3)
             out += b2
-            out += PAD[n3 & 3]
+            if n3 & 3:
+                out += PAD[n3 & 3]
         where = "level"
         f4 = v.level
         out += i32_pack(f4)
@@ -674,39 +745,51 @@ def pack_virNetMessageError(out: bytearray, v: virNetMessageError) -> None:
             out += WORD_FALSE
         else:
             out += WORD_TRUE
-            b7 = f6.encode("utf-8", "surrogateescape")
+            try:
+                b7 = f6.encode()
+            except UnicodeEncodeError:
+                b7 = f6.encode("utf-8", "surrogateescape")
             n8 = len(b7)
             if n8 > 4194304:  # VIR_NET_MESSAGE_STRING_MAX
                 raise fault(f"length {n8} exceeds maximum 4194304")
             out += u32_pack(n8)
             out += b7
-            out += PAD[n8 & 3]
+            if n8 & 3:
+                out += PAD[n8 & 3]
         where = "str2"
         f9 = v.str2
         if f9 is None:
             out += WORD_FALSE
         else:
             out += WORD_TRUE
-            b10 = f9.encode("utf-8", "surrogateescape")
+            try:
+                b10 = f9.encode()
+            except UnicodeEncodeError:
+                b10 = f9.encode("utf-8", "surrogateescape")
             n11 = len(b10)
             if n11 > 4194304:  # VIR_NET_MESSAGE_STRING_MAX
                 raise fault(f"length {n11} exceeds maximum 4194304")
             out += u32_pack(n11)
             out += b10
-            out += PAD[n11 & 3]
+            if n11 & 3:
+                out += PAD[n11 & 3]
         where = "str3"
         f12 = v.str3
         if f12 is None:
             out += WORD_FALSE
         else:
             out += WORD_TRUE
-            b13 = f12.encode("utf-8", "surrogateescape")
+            try:
+                b13 = f12.encode()
+            except UnicodeEncodeError:
+                b13 = f12.encode("utf-8", "surrogateescape")
             n14 = len(b13)
             if n14 > 4194304:  # VIR_NET_MESSAGE_STRING_MAX
                 raise fault(f"length {n14} exceeds maximum 4194304")
             out += u32_pack(n14)
             out += b13
-            out += PAD[n14 & 3]
+            if n14 & 3:
+                out += PAD[n14 & 3]
         where = "int1@i,int2@i"
         out += _pack_ii(v.int1, v.int2)
         where = "net"
@@ -734,7 +817,9 @@ def unpack_virNetStreamHole(buf: bytes | memoryview, pos: int) -> tuple[virNetSt
         where = "length@0,flags@8,@12"
         (length, flags) = _unpack_qI(buf, pos)
         pos += 12
-        result = virNetStreamHole(length, flags)
+        result = new(virNetStreamHole)
+        result.length = length
+        result.flags = flags
     except DECODE_ERRORS as e:
         raise fail(e, "virNetStreamHole", where, buf, pos) from None
     return result, pos
