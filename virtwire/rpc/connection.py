@@ -322,6 +322,11 @@ class RpcConnection:
         else:
             self._out.extend(self._layer.encode(out))
 
+    @property
+    def has_output(self) -> bool:
+        """True when :meth:`data_to_send` or :meth:`fds_to_send` has something."""
+        return bool(self._out) or bool(self._out_fds)
+
     def data_to_send(self) -> bytes | bytearray:
         """Bytes to write now: everything queued, up to the next file descriptor carrier."""
         out = self._out

@@ -195,7 +195,9 @@ class BlockingRuntime(RuntimeBase):
         """Wait for input until ``deadline`` (or the keepalive's), read once, process."""
         sock = self._sock
         core = self.core
-        if not (self._tls and sock.pending()):
+        if poller is self._poll and deadline is None:
+            pass  # a plain blocking read: the background thread watches keepalive meanwhile
+        elif not (self._tls and sock.pending()):
             until = core.next_deadline()
             if deadline is not None and (until is None or deadline < until):
                 until = deadline
@@ -225,7 +227,9 @@ class BlockingRuntime(RuntimeBase):
             core.receive_data(data)
             core.tick(time.monotonic())
             self._process()
-        self._flush()
+            flush = core.has_output
+        if flush:
+            self._flush()
 
     def _drain_wake(self) -> None:
         try:
@@ -293,6 +297,7 @@ class BlockingRuntime(RuntimeBase):
     def _background(self) -> None:
         lock = self._lock
         while True:
+            watchdog = False
             with lock:
                 while True:
                     if self._messages:
@@ -315,7 +320,18 @@ class BlockingRuntime(RuntimeBase):
                     if ka is not None:
                         wait = max(0.0, ka - now) if wait is None else min(wait, ka - now)
                     self._bg_cond.wait(wait)
+                    if self._reading and not self._bg_reading and self.core.is_open:
+                        # A caller is blocked in a plain read: keepalive is ours to run.
+                        self.core.tick(time.monotonic())
+                        self._process()
+                        if self.core.has_output or not self.core.is_open:
+                            watchdog = True
+                            break
                 reading = self._bg_reading
+            if watchdog:
+                self._flush()
+                if not self.core.is_open:
+                    self._unblock_reader()
             if reading:
                 try:
                     self._flush()
@@ -325,6 +341,13 @@ class BlockingRuntime(RuntimeBase):
                         self._reading = self._bg_reading = False
                         self._hand_over()
             self._deliver()
+
+    def _unblock_reader(self) -> None:
+        """Wake a thread blocked reading a connection the core has given up."""
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     def _deliver(self) -> None:
         while True:
