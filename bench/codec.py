@@ -1,13 +1,19 @@
 """Codec benchmark: generated codecs against the same encodings written on xdrlib3.
 
-Run: ``python bench/codec.py``.  Prints µs per message, MB/s and the ratio
-(xdrlib3 time / virtwire time) for encode and decode, then the import time
-of ``virtwire`` and of the largest generated module.
+Run: ``python bench/codec.py [--no-gc]``.  Prints µs per message, MB/s and
+the ratio (xdrlib3 time / virtwire time) for encode and decode, then the
+import time of ``virtwire`` and of the largest generated module.
+
+Decoding the large messages allocates tens of thousands of objects, and the
+cyclic garbage collector charges both sides the same time for each (about
+a third of virtwire's time in (b)).  ``--no-gc`` pauses the collector while
+timing, as ``timeit`` does, to compare the codecs alone.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import re
 import subprocess
 import sys
@@ -157,15 +163,23 @@ def x_unpack_lookup(data: bytes) -> r.remote_domain_lookup_by_name_args:
 # -- timing --------------------------------------------------------------------
 
 
+PAUSE_GC = "--no-gc" in sys.argv[1:]
+
+
 def best(fn: Callable[[], object], rounds: int, number: int) -> float:
     """Best seconds per call over ``rounds`` rounds of ``number`` calls."""
     gc.collect()
+    if PAUSE_GC:
+        gc.disable()
     times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - start) / number)
+    try:
+        for _ in range(rounds):
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            times.append((time.perf_counter() - start) / number)
+    finally:
+        gc.enable()
     return min(times)
 
 
@@ -202,8 +216,9 @@ def case(
 def import_ms(module: str) -> float:
     """Cumulative import time of ``module`` in a fresh interpreter (bytecode cached)."""
     cmd = [sys.executable, "-X", "importtime", "-c", f"import {module}"]
-    subprocess.run(cmd, capture_output=True, check=True)  # warm the bytecode cache
-    err = subprocess.run(cmd, capture_output=True, text=True, check=True).stderr
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run(cmd, capture_output=True, check=True, env=env)  # warm the bytecode cache
+    err = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stderr
     for line in reversed(err.splitlines()):
         m = re.match(r"import time:\s+\d+ \|\s+(\d+) \| (\s*)(\S+)", line)
         if m and m.group(3) == module:
@@ -212,6 +227,8 @@ def import_ms(module: str) -> float:
 
 
 def main() -> None:
+    if PAUSE_GC:
+        print("(garbage collector paused while timing)")
     case(
         "(a) remote_connect_list_all_domains_ret, 10,000 domains",
         LIST_ALL,

@@ -209,6 +209,9 @@ class ModuleRenderer:
         and the last fixed-size read of the value also reads the next word
         into ``follow`` when the buffer has it (see ``_follows``).
         """
+        inlined = isinstance(shape, Ref) and inline > 0
+        assert lead is None or inlined or isinstance(shape, Str | Opaque), shape
+        assert follow is None or inlined, shape
         if declare and isinstance(shape, Opt):
             b.add(d, f"{target}: {self.annotation(shape)}")
         if isinstance(shape, Prim):
@@ -731,6 +734,7 @@ class ModuleRenderer:
         follow: str | None = None,
     ) -> None:
         groups = self._runs(fields)
+        assert lead is None or groups[0][1] == 1, "a lead word is read by the first field alone"
         for i, j in groups:
             last = follow if (i, j) == groups[-1] else None
             if j - i >= 2 or (last and self._runnable(fields[i][1])):
@@ -928,12 +932,11 @@ class ModuleRenderer:
         b.add(d, f"{dv} = {expr}.{disc}")
         # Each arm packs the discriminant (one of its case values, so it
         # cannot fail) with its own first word; the default arm packs it alone.
-        fold = disc_shape.kind != "bool"
-        if fold:
-            disc_value = self._pack_check(b, d, disc_shape, dv)
-        else:
+        head: tuple[str, str] | None = None
+        if disc_shape.kind == "bool":
             self.encode(b, d, disc_shape, dv)
-        head = (disc_shape.fmt, disc_value) if fold else None
+        else:
+            head = (disc_shape.fmt, self._pack_check(b, d, disc_shape, dv))
         b.add(d, f"{val}: Any = {expr}.value")
         word = "if"
         for cases, arm, sh in arms:
@@ -941,7 +944,7 @@ class ModuleRenderer:
             if not quiet:
                 b.add(d + 1, f'where = "{arm}"')
             if isinstance(sh, Void):
-                b.add(d + 1, f"out += {self._rt(_SINGLE_PACK[head[0]])}({head[1]})" if head else "pass")
+                b.add(d + 1, self._lone(head))
             else:
                 self.encode(b, d + 1, sh, val, head=head)
             word = "elif"
@@ -949,7 +952,7 @@ class ModuleRenderer:
         if default is not None and head is not None:
             if not quiet:
                 b.add(d + 1, f'where = "{disc}"')
-            b.add(d + 1, f"out += {self._rt(_SINGLE_PACK[head[0]])}({head[1]})")
+            b.add(d + 1, self._lone(head))
         if default is not None and not isinstance(default[1], Void):
             if not quiet:
                 b.add(d + 1, f'where = "{default[0]}"')
@@ -958,6 +961,10 @@ class ModuleRenderer:
             b.add(d + 1, "pass")
         else:
             b.add(d + 1, f'raise {self._rt("fault")}(f"unknown union discriminant {{{dv}!r}}")')
+
+    def _lone(self, head: tuple[str, str] | None) -> str:
+        """Pack a folded discriminant by itself (void and default arms)."""
+        return f"out += {self._rt(_SINGLE_PACK[head[0]])}({head[1]})" if head else "pass"
 
     def render_union(self, u: Union) -> list[str]:
         disc, disc_shape, _, _, value_type = self._union_parts(u)

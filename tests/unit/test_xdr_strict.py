@@ -146,6 +146,62 @@ def test_strings_keep_every_byte() -> None:
     assert encode(remote.pack_remote_nonnull_string, value)[4:12] == raw
 
 
+def _domains(count: int) -> bytes:
+    doms = [remote.remote_nonnull_domain(f"dom-{i:08d}", UUID, i) for i in range(count)]
+    ret = remote.remote_connect_list_all_domains_ret(doms, count)
+    return encode(remote.pack_remote_connect_list_all_domains_ret, ret)
+
+
+def test_array_elements_cut_where_the_next_length_word_would_be_read() -> None:
+    # Each domain takes 36 bytes; an element's last read also takes the next
+    # element's length word, unless the buffer ends first.
+    data = _domains(3)
+    unpack = remote.unpack_remote_connect_list_all_domains_ret
+    e = decode_error(unpack, data[:78])
+    assert e.args[0] == "remote_connect_list_all_domains_ret.domains[2].name: truncated at byte 76"
+    e = decode_error(unpack, data[:100])
+    assert e.args[0] == "remote_connect_list_all_domains_ret.domains[2].uuid: truncated at byte 92"
+    e = decode_error(unpack, data[:-4])
+    assert e.args[0] == "remote_connect_list_all_domains_ret.ret: truncated at byte 112"
+    assert decode(unpack, memoryview(data)).ret == 3
+
+
+def test_non_zero_padding_inside_an_array() -> None:
+    doms = [DOM, remote.remote_nonnull_domain("x" * 13, UUID, 2)]
+    ret = remote.remote_connect_list_all_domains_ret(doms, 2)
+    data = bytearray(encode(remote.pack_remote_connect_list_all_domains_ret, ret))
+    data[4 + 28 + 4 + 13] = 1  # first padding byte of the second name
+    e = decode_error(remote.unpack_remote_connect_list_all_domains_ret, bytes(data))
+    assert e.args[0] == (
+        "remote_connect_list_all_domains_ret.domains[1].name: non-zero padding at byte 49"
+    )
+
+
+def test_union_arms_inside_an_array() -> None:
+    def param(kind: int, value: object) -> remote.remote_typed_param:
+        return remote.remote_typed_param("p", remote.remote_typed_param_value(kind, value))
+
+    params = [param(7, "text"), param(3, -(2**40)), param(7, "\udcff"), param(1, -5)]
+    ret = remote.remote_domain_get_scheduler_parameters_ret(params)
+    pack = remote.pack_remote_domain_get_scheduler_parameters_ret
+    unpack = remote.unpack_remote_domain_get_scheduler_parameters_ret
+    data = encode(pack, ret)
+    assert decode(unpack, data) == ret
+    e = decode_error(unpack, data[:-2])
+    assert e.args[0] == (
+        "remote_domain_get_scheduler_parameters_ret.params[3].value.i: truncated at byte 76"
+    )
+
+
+def test_strings_keep_every_byte_inside_arrays() -> None:
+    names = ["caf\u00e9", "\udcff\udcfe", "plain"]
+    doms = [remote.remote_nonnull_domain(n, UUID, i) for i, n in enumerate(names)]
+    ret = remote.remote_connect_list_all_domains_ret(doms, 3)
+    data = encode(remote.pack_remote_connect_list_all_domains_ret, ret)
+    assert data[8:13] == "café".encode() and data[40:42] == b"\xff\xfe"
+    assert decode(remote.unpack_remote_connect_list_all_domains_ret, data) == ret
+
+
 # -- encoding ------------------------------------------------------------------
 
 
