@@ -9,6 +9,7 @@ from codegen.ir import Program, Spec
 from codegen.link import MODULES, Namespace, link
 from codegen.parser import parse
 from codegen.render import render_program
+from codegen.sysvirt import render_sysvirt
 
 
 def load(protocol_dir: Path) -> tuple[list[Program], Namespace]:
@@ -34,4 +35,5 @@ def generate(protocol_dir: Path) -> dict[str, str]:
         path = f"virtwire/protocol/{program.module}_gen.py"
         out[path] = render_program(program, ns, sources[program.module])
     out["virtwire/constants_gen.py"] = headers.render_constants(protocol_dir / "include")
+    out["virtwire/api/sysvirt_gen.py"] = render_sysvirt(protocol_dir)
     return out

@@ -26,6 +26,12 @@ RULES: list[tuple[str, str]] = [
     (r"\bopen_async_transport\b", "open_transport"),
     (r"\bvirtwire\.api\._async\b", "virtwire.api._sync"),
     (r"\(asyncio\)", "(blocking)"),
+    (r"\b__aiter__\b", "__iter__"),
+    (r"\b__anext__\b", "__next__"),
+    (r"\bStopAsyncIteration\b", "StopIteration"),
+    (r"\basync for\b", "for"),
+    (r"\bimport asyncio\b", "import queue"),
+    (r"\basyncio\.Queue\b", "queue.Queue"),
 ]
 
 

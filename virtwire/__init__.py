@@ -32,7 +32,6 @@ from virtwire.errors import (
     TransportError,
     XDRError,
 )
-
 from virtwire.rpc.connection import (
     CLOSE_REASON_CLIENT,
     CLOSE_REASON_EOF,

@@ -47,6 +47,15 @@ def io_error(exc: BaseException, action: str) -> Error:
     return TransportError(f"cannot {action} the daemon: {exc}")
 
 
+def fds_unsupported() -> Error:
+    """The error for file descriptors on a transport that cannot carry them, as libvirt's."""
+    return Error(
+        "Sending file descriptors is not supported on this socket",
+        code=Error.ERR_INTERNAL_ERROR,
+        domain=Error.FROM_RPC,
+    )
+
+
 MessageHandler = Callable[[Message], None]
 CloseHandler = Callable[[ConnectionClosed], None]
 

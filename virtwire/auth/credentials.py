@@ -2,8 +2,9 @@
 
 A credential callback receives a list of dicts, one per credential wanted,
 with the keys ``type``, ``prompt``, ``challenge`` and ``result`` (pre-filled
-with a default, possibly ``None``).  It fills in ``result`` and returns 0;
-any other return value cancels the authentication.
+with a default, possibly ``None``).  It fills in ``result`` and returns 0.
+A negative return value cancels the authentication, as in libvirt and
+Sys::Virt (which go on after any other value, ``None`` included).
 
 Values collected here are never put into reprs, log records or exception
 messages.
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from virtwire.errors import AuthCancelledError, AuthError
+
+AUTH_FAILED = AuthError.default_code
 
 CRED_USERNAME = 1
 CRED_AUTHNAME = 2
@@ -53,13 +56,19 @@ DEFAULT_CREDTYPES: tuple[int, ...] = (
 #: Types whose answers are secret (read without echo by the console callback).
 SECRET_CREDTYPES = frozenset({CRED_PASSPHRASE, CRED_NOECHOPROMPT})
 
-CredentialCallback = Callable[[list[dict[str, Any]]], int]
+CredentialCallback = Callable[[list[dict[str, Any]]], int | None]
 
-# Prompts used by cyrus-sasl's client plugins, which libvirt passes on unchanged.
+# Prompts and challenges used by cyrus-sasl's client plugins, which libvirt passes on.
 PROMPT_AUTHZID = "Please enter your authorization name"
 PROMPT_AUTHNAME = "Please enter your authentication name"
 PROMPT_PASSWORD = "Please enter your password"
 PROMPT_REALM = "Please enter your realm"
+CHALLENGE_AUTHZID = "Authorization Name"
+CHALLENGE_AUTHNAME = "Authentication Name"
+CHALLENGE_PASSWORD = "Password"
+
+#: libvirt's message when the callback fails (code AUTH_FAILED).
+COLLECT_FAILED = "Failed to collect auth credentials"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +124,9 @@ class CredentialSource:
         """Answer ``requests`` in order; ``None`` where a type is not supported.
 
         The callback is run once for everything the preset values do not
-        cover.  Raises ``AuthCancelledError`` when the callback returns
-        non-zero and ``AuthError`` when a required value is missing.
+        cover.  Raises ``AuthCancelledError`` (code ``AUTH_FAILED``, as
+        libvirt reports it) when the callback returns a negative number or
+        raises, and ``AuthError`` when a required value is missing.
         """
         answers: list[str | None] = [None] * len(requests)
         asked: list[tuple[int, dict[str, Any]]] = []
@@ -137,9 +147,16 @@ class CredentialSource:
                 )
         if asked:
             assert self._callback is not None
-            status = self._callback([entry for _, entry in asked])
-            if status != 0:
-                raise AuthCancelledError("the credential callback did not supply credentials")
+            try:
+                status = self._callback([entry for _, entry in asked])
+            except Exception as exc:
+                # The exception's text may quote a credential: keep it out of ours.
+                raise AuthCancelledError(
+                    f"{COLLECT_FAILED} (the callback raised {type(exc).__name__})",
+                    code=AUTH_FAILED,
+                ) from exc
+            if isinstance(status, int) and status < 0:
+                raise AuthCancelledError(COLLECT_FAILED, code=AUTH_FAILED)
             for index, entry in asked:
                 value = entry.get("result")
                 if value is not None and not isinstance(value, str):

@@ -41,6 +41,9 @@ QOP_CONF = "auth-conf"
 _SEQ = struct.Struct(">I")
 _VERSION = b"\x00\x01"
 
+#: A stateful cipher direction: bytes in, the same number of bytes out (CBC: whole blocks).
+Transform = Callable[[bytes | memoryview], bytes]
+
 SIGN_CLIENT = b"Digest session key to client-to-server signing key magic constant"
 SIGN_SERVER = b"Digest session key to server-to-client signing key magic constant"
 SEAL_CLIENT = b"Digest H(A1) to client-to-server sealing key magic constant"
@@ -194,9 +197,7 @@ def _decrepit() -> Any:
         return importlib.import_module("cryptography.hazmat.primitives.ciphers.algorithms")
 
 
-def make_cipher_pair(
-    cipher: Cipher, enc_key: bytes, dec_key: bytes
-) -> tuple[Callable[[bytes], bytes], Callable[[bytes], bytes]]:
+def make_cipher_pair(cipher: Cipher, enc_key: bytes, dec_key: bytes) -> tuple[Transform, Transform]:
     """Stateful encrypt/decrypt functions; RC4 and CBC state run across tokens."""
     from cryptography.hazmat.primitives.ciphers import Cipher as _Cipher
     from cryptography.hazmat.primitives.ciphers import modes
@@ -233,7 +234,16 @@ class DigestMD5Layer(SecurityLayer):
     ``MAC = HMAC-MD5(Ki, seq || msg)[:10]``.
     """
 
-    __slots__ = ("_cipher", "_decrypt", "_encrypt", "_ki_in", "_ki_out", "_seq_in", "_seq_out")
+    __slots__ = (
+        "_block",
+        "_cipher",
+        "_decrypt",
+        "_encrypt",
+        "_ki_in",
+        "_ki_out",
+        "_seq_in",
+        "_seq_out",
+    )
 
     def __init__(
         self,
@@ -248,52 +258,65 @@ class DigestMD5Layer(SecurityLayer):
         super().__init__(max_plaintext=peer_maxbuf - overhead, max_token=own_maxbuf)
         self._ki_out, self._ki_in, kc_out, kc_in = layer_keys(ha1, cipher, client=client)
         self._cipher = cipher
+        self._block = cipher is not None and cipher.block
         self._seq_out = 0
         self._seq_in = 0
-        self._encrypt: Callable[[bytes], bytes] | None = None
-        self._decrypt: Callable[[bytes], bytes] | None = None
+        self._encrypt: Transform | None = None
+        self._decrypt: Transform | None = None
         if cipher is not None:
             self._encrypt, self._decrypt = make_cipher_pair(cipher, kc_out, kc_in)
 
     def wrap(self, plaintext: bytes) -> bytes:
+        return b"".join(self.wrap_parts(memoryview(plaintext)))
+
+    def wrap_parts(self, plaintext: memoryview) -> list[bytes]:
         seq = _SEQ.pack(self._seq_out)
         self._seq_out = (self._seq_out + 1) & 0xFFFFFFFF
-        mac = hmac.new(self._ki_out, seq + plaintext, "md5").digest()[:10]
-        if self._encrypt is None:
-            return plaintext + mac + _VERSION + seq
-        assert self._cipher is not None
-        if self._cipher.block:
+        mac = hmac.new(self._ki_out, seq, "md5")
+        mac.update(plaintext)
+        tag = mac.digest()[:10]
+        encrypt = self._encrypt
+        if encrypt is None:
+            return [bytes(plaintext), tag, _VERSION + seq]
+        if self._block:
             pad = 8 - (len(plaintext) + 10) % 8
-            body = plaintext + bytes([pad]) * pad + mac
+            tail = bytes([pad]) * pad + tag
         else:
-            body = plaintext + mac
-        return self._encrypt(body) + _VERSION + seq
+            tail = tag
+        # The cipher runs across calls (RC4's stream, CBC's chaining), so the body can be
+        # encrypted in two pieces without joining them first.
+        return [encrypt(plaintext), encrypt(tail), _VERSION + seq]
 
-    def unwrap(self, token: bytes) -> bytes:
-        if len(token) < 16:
+    def unwrap(self, token: bytes | memoryview) -> bytes | memoryview:
+        size = len(token)
+        if size < 16:
             raise RemoteProtocolError("DIGEST-MD5 token shorter than 16 bytes")
-        if token[-6:-4] != _VERSION:
+        if bytes(token[size - 6 : size - 4]) != _VERSION:
             raise RemoteProtocolError("DIGEST-MD5 token has a wrong version")
-        seq = token[-4:]
+        seq = bytes(token[size - 4 :])
         if _SEQ.unpack(seq)[0] != self._seq_in:
             raise RemoteProtocolError("DIGEST-MD5 token has a wrong sequence number")
-        body = token[:-6]
-        if self._decrypt is not None:
-            assert self._cipher is not None
-            if self._cipher.block and len(body) % 8:
+        body: bytes | memoryview = token[: size - 6]
+        decrypt = self._decrypt
+        if decrypt is not None:
+            if self._block and len(body) % 8:
                 raise RemoteProtocolError("DIGEST-MD5 token is not a whole number of blocks")
-            body = self._decrypt(body)
-        msg, mac = body[:-10], body[-10:]
-        if self._cipher is not None and self._cipher.block:
-            pad = msg[-1] if msg else 0
-            if not 1 <= pad <= 8 or msg[-pad:] != bytes([pad]) * pad:
+            body = decrypt(body)
+        n = len(body) - 10
+        msg = memoryview(body)[:n]
+        mac = bytes(body[n:])
+        if self._block:
+            pad = msg[-1] if n else 0
+            if not 1 <= pad <= 8 or msg[n - pad : n] != bytes([pad]) * pad:
                 raise RemoteProtocolError("DIGEST-MD5 token has bad padding")
-            msg = msg[:-pad]
-        expected = hmac.new(self._ki_in, seq + msg, "md5").digest()[:10]
-        if not hmac.compare_digest(expected, mac):
+            msg = msg[: n - pad]
+        check = hmac.new(self._ki_in, seq, "md5")
+        check.update(msg)
+        if not hmac.compare_digest(check.digest()[:10], mac):
             raise RemoteProtocolError("DIGEST-MD5 token failed its integrity check")
         self._seq_in = (self._seq_in + 1) & 0xFFFFFFFF
-        return msg
+        # Without a cipher the message still points into the caller's buffer.
+        return msg if decrypt is not None else bytes(msg)
 
 
 @dataclass(frozen=True, slots=True)

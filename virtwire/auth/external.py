@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from virtwire.errors import AuthError
 
-from .credentials import CRED_USERNAME, PROMPT_AUTHZID, CredentialRequest
+from .credentials import CHALLENGE_AUTHZID, CRED_USERNAME, PROMPT_AUTHZID, CredentialRequest
 from .mechanism import SaslClient
 
 
@@ -12,10 +12,11 @@ class ExternalClient(SaslClient):
     """Sends the optional authorization identity; the server checks the channel."""
 
     mechanism = "EXTERNAL"
+    needs = ()
 
     def _start(self) -> bytes:
         (authzid,) = self.credentials.collect(
-            [CredentialRequest(CRED_USERNAME, PROMPT_AUTHZID, required=False)]
+            [CredentialRequest(CRED_USERNAME, PROMPT_AUTHZID, CHALLENGE_AUTHZID, required=False)]
         )
         # The channel's strength is all EXTERNAL offers; it has no layer of its own.
         if self.params.external_ssf < self.params.min_ssf:

@@ -14,7 +14,13 @@ from typing import Any
 
 from virtwire.errors import AuthError, RemoteProtocolError
 
-from .credentials import CRED_USERNAME, PROMPT_AUTHZID, CredentialRequest, CredentialSource
+from .credentials import (
+    CHALLENGE_AUTHZID,
+    CRED_USERNAME,
+    PROMPT_AUTHZID,
+    CredentialRequest,
+    CredentialSource,
+)
 from .mechanism import SaslClient, SaslParams
 from .security_layer import SecurityLayer
 
@@ -56,9 +62,9 @@ class GssapiLayer(SecurityLayer):
     def wrap(self, plaintext: bytes) -> bytes:
         return bytes(self._context.wrap(plaintext, self._encrypt).message)
 
-    def unwrap(self, token: bytes) -> bytes:
+    def unwrap(self, token: bytes | memoryview) -> bytes:
         try:
-            result = self._context.unwrap(token)
+            result = self._context.unwrap(bytes(token))
         except Exception as exc:  # the library's GSSError family
             raise RemoteProtocolError("GSSAPI token failed its check") from exc
         if self._encrypt and not result.encrypted:
@@ -71,6 +77,7 @@ class GssapiClient(SaslClient):
 
     mechanism = "GSSAPI"
     max_mech_ssf = DEFAULT_CONF_SSF
+    needs = ()
 
     def __init__(self, params: SaslParams, credentials: CredentialSource) -> None:
         super().__init__(params, credentials)
@@ -133,7 +140,7 @@ class GssapiClient(SaslClient):
         else:
             raise AuthError("GSSAPI server offers no acceptable security layer")
         (authzid,) = self.credentials.collect(
-            [CredentialRequest(CRED_USERNAME, PROMPT_AUTHZID, required=False)]
+            [CredentialRequest(CRED_USERNAME, PROMPT_AUTHZID, CHALLENGE_AUTHZID, required=False)]
         )
         own_maxbuf = min(self.params.maxbuf, 0xFFFFFF) if choice != LAYER_NONE else 0
         reply = bytes([choice]) + own_maxbuf.to_bytes(3, "big") + (authzid or "").encode()

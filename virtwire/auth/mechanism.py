@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from virtwire.errors import AuthError
 
 from .credentials import (
+    CHALLENGE_AUTHNAME,
+    CHALLENGE_AUTHZID,
+    CHALLENGE_PASSWORD,
     CRED_AUTHNAME,
     CRED_PASSPHRASE,
     CRED_USERNAME,
@@ -68,6 +71,9 @@ class SaslClient(abc.ABC):
     mechanism: str = ""
     #: Strongest layer the mechanism can offer (0: authentication only).
     max_mech_ssf: int = 0
+    #: Credential types the mechanism cannot do without (as cyrus, it is passed over
+    #: when the credential source cannot answer them).
+    needs: tuple[int, ...] = (CRED_AUTHNAME, CRED_PASSPHRASE)
 
     def __init__(self, params: SaslParams, credentials: CredentialSource) -> None:
         self.params = params
@@ -124,9 +130,9 @@ class SaslClient(abc.ABC):
         """Ask for authname, optional authzid and password; returns (authcid, authzid, pw)."""
         authzid, authname, password = self.credentials.collect(
             [
-                CredentialRequest(CRED_USERNAME, PROMPT_AUTHZID, required=False),
-                CredentialRequest(CRED_AUTHNAME, PROMPT_AUTHNAME),
-                CredentialRequest(CRED_PASSPHRASE, PROMPT_PASSWORD),
+                CredentialRequest(CRED_USERNAME, PROMPT_AUTHZID, CHALLENGE_AUTHZID, required=False),
+                CredentialRequest(CRED_AUTHNAME, PROMPT_AUTHNAME, CHALLENGE_AUTHNAME),
+                CredentialRequest(CRED_PASSPHRASE, PROMPT_PASSWORD, CHALLENGE_PASSWORD),
             ]
         )
         assert authname is not None and password is not None

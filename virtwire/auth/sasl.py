@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 
 from virtwire.errors import AuthError
 
-from .credentials import CredentialSource
+from .credentials import CRED_NAMES, CredentialSource
 from .digest_md5 import DigestMD5Client
 from .external import ExternalClient
 from .gssapi import GssapiClient, gssapi_available
@@ -101,21 +101,40 @@ def choose_client(
             raise AuthError(f"SASL mechanism {name} is not implemented by this client")
         if not _strong_enough(cls, params):
             raise AuthError(f"SASL mechanism {name} is too weak for this channel")
+        if not _answerable(cls, credentials):
+            raise AuthError(f"SASL mechanism {name} {_missing(cls, credentials)}")
         return cls(params, credentials)
 
     preference = LAYER_PREFERENCE if params.need_ssf > 0 else SECURE_PREFERENCE
+    unanswerable: list[type[SaslClient]] = []
     for name in preference:
         if name not in offered:
             continue
         if name == "GSSAPI" and not gssapi_available():
             continue
         cls = MECHANISMS[name]
-        if _strong_enough(cls, params):
-            return cls(params, credentials)
-    raise AuthError(
-        "no SASL mechanism offered by the server is usable "
-        f"(server offers: {', '.join(offered) or 'none'})"
+        if not _strong_enough(cls, params):
+            continue
+        if not _answerable(cls, credentials):
+            unanswerable.append(cls)
+            continue
+        return cls(params, credentials)
+    why = f" ({', '.join(offered) or 'none'} offered)"
+    if unanswerable:
+        names = ", ".join(c.mechanism for c in unanswerable)
+        why += f"; {names} {_missing(unanswerable[0], credentials)}"
+    raise AuthError(f"no SASL mechanism offered by the server is usable{why}")
+
+
+def _answerable(cls: type[SaslClient], credentials: CredentialSource) -> bool:
+    return all(credentials.supports(t) for t in cls.needs)
+
+
+def _missing(cls: type[SaslClient], credentials: CredentialSource) -> str:
+    names = ", ".join(
+        f"CRED_{CRED_NAMES[t].upper()}" for t in cls.needs if not credentials.supports(t)
     )
+    return f"needs credentials the callback does not accept ({names}; pass auth=1 or a credlist)"
 
 
 def _strong_enough(cls: type[SaslClient], params: SaslParams) -> bool:

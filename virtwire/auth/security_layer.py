@@ -41,17 +41,25 @@ class SecurityLayer(abc.ABC):
         """Protect one chunk of at most ``max_plaintext`` bytes; return the token."""
 
     @abc.abstractmethod
-    def unwrap(self, token: bytes) -> bytes:
-        """Check and decode one token (without its length word)."""
+    def unwrap(self, token: bytes | memoryview) -> bytes | memoryview:
+        """Check and decode one token (without its length word).
 
-    def encode(self, data: bytes | memoryview) -> list[bytes]:
+        The result must not refer to ``token``'s memory (the caller reuses it).
+        """
+
+    def wrap_parts(self, plaintext: memoryview) -> list[bytes]:
+        """One token as pieces to send in order; layers override it to save copies."""
+        return [self.wrap(bytes(plaintext))]
+
+    def encode(self, data: bytes | bytearray | memoryview) -> list[bytes]:
         """Split ``data`` into tokens, each prefixed with its 4-byte length."""
         view = memoryview(data).cast("B")
         out: list[bytes] = []
         step = self.max_plaintext
+        pack = _LENGTH.pack
         for start in range(0, len(view), step):
-            token = self.wrap(bytes(view[start : start + step]))
-            out.append(_LENGTH.pack(len(token)) + token)
+            parts = self.wrap_parts(view[start : start + step])
+            out.append(b"".join([pack(sum(map(len, parts))), *parts]))
         return out
 
     def feed(self, data: bytes) -> bytes:
@@ -64,23 +72,27 @@ class SecurityLayer(abc.ABC):
             raise RemoteProtocolError("the SASL security layer already failed")
         buf = self._buffer
         buf += data
-        out: list[bytes] = []
+        out: list[bytes | memoryview] = []
         offset = 0
+        size = len(buf)
+        unpack = _LENGTH.unpack_from
+        unwrap = self.unwrap
         try:
-            while len(buf) - offset >= 4:
-                (length,) = _LENGTH.unpack_from(buf, offset)
-                if length > self.max_token:
-                    raise RemoteProtocolError(
-                        f"SASL token of {length} bytes exceeds the limit of {self.max_token}"
-                    )
-                end = offset + 4 + length
-                if len(buf) < end:
-                    break
-                out.append(self.unwrap(bytes(buf[offset + 4 : end])))
-                offset = end
+            with memoryview(buf) as view:
+                while size - offset >= 4:
+                    (length,) = unpack(view, offset)
+                    if length > self.max_token:
+                        raise RemoteProtocolError(
+                            f"SASL token of {length} bytes exceeds the limit of {self.max_token}"
+                        )
+                    end = offset + 4 + length
+                    if size < end:
+                        break
+                    out.append(unwrap(view[offset + 4 : end]))
+                    offset = end
         except Exception:
             self._failed = True
-            buf.clear()
+            self._buffer = bytearray()  # a traceback may still hold a view of the old one
             raise
         del buf[:offset]
         return b"".join(out)

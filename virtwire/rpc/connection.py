@@ -134,13 +134,14 @@ class _Call:
 
 
 class _Stream:
-    __slots__ = ("serial", "proc", "token", "closing")
+    __slots__ = ("serial", "proc", "token", "closing", "eof")
 
     def __init__(self, serial: int, proc: ProcedureLike, token: Any) -> None:
         self.serial = serial
         self.proc = proc
         self.token = token
         self.closing = False  # finish or abort sent, waiting for the daemon's confirmation
+        self.eof = False  # the daemon ended its data; our finish or abort is still due
 
 
 class SecurityLayer(Protocol):
@@ -391,6 +392,10 @@ class RpcConnection:
         _, prog, vers, proc, mtype, serial, status = FRAME_HEAD.unpack_from(frame)
         if mtype == REPLY:
             call = self._calls.pop(serial, None)
+            if call is None and status == ERROR and serial in self._streams:
+                # the daemon failed a stream (a write, the finish or the abort) by a reply
+                stream = self._streams.pop(serial)
+                return StreamFailed(serial, stream.token, _decode_error(frame, PAYLOAD_OFFSET))
             if call is None or call.proc.program != prog or call.proc.version != vers:
                 self._no_call(prog, vers, serial, call)
             return self._reply(call, frame, status, PAYLOAD_OFFSET, ())
@@ -518,12 +523,20 @@ class RpcConnection:
         if stream is None:
             return None  # packets may still arrive after the stream was shut down locally
         if status == CONTINUE:
+            if stream.eof:
+                return None
             if mtype == STREAM_HOLE:
                 if len(frame) != PAYLOAD_OFFSET + _HOLE.size:
                     raise RemoteProtocolError("malformed stream hole packet")
                 length, flags = _HOLE.unpack_from(frame, PAYLOAD_OFFSET)
                 return StreamHole(serial, stream.token, length, flags)
             return StreamData(serial, stream.token, frame[PAYLOAD_OFFSET:])
+        if status == OK and not stream.closing:
+            # end of the daemon's data: the stream stays until we finish or abort it
+            if stream.eof:
+                return None
+            stream.eof = True
+            return StreamEnd(serial, stream.token)
         del self._streams[serial]
         if status == OK:
             return StreamEnd(serial, stream.token)

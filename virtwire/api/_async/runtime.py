@@ -8,15 +8,16 @@ by ``loop.add_writer`` when the socket is full. Keepalive runs on a loop timer.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import os
 import socket
 import ssl
 import time
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import Any, Final
 
-from virtwire.api.runtime_base import CLOSE_REASONS, RuntimeBase, io_error
+from virtwire.api.runtime_base import CLOSE_REASONS, RuntimeBase, fds_unsupported, io_error
 from virtwire.errors import (
     CallTimeoutError,
     Error,
@@ -34,6 +35,21 @@ from virtwire.rpc.exchange import Exchange, Instruction
 _READ_SIZE = 256 * 1024
 
 __all__ = ["AsyncRuntime", "CLOSE_REASONS"]
+
+
+class _Waiter:
+    """A stream's reader waiting for data: ``done`` is set, then :meth:`signal` called."""
+
+    __slots__ = ("done", "future")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.done = False
+        self.future: asyncio.Future[None] = loop.create_future()
+
+    def signal(self) -> None:
+        """Wake the task waiting in :meth:`AsyncRuntime.wait`."""
+        if not self.future.done():
+            self.future.set_result(None)
 
 
 class AsyncRuntime(RuntimeBase):
@@ -64,6 +80,8 @@ class AsyncRuntime(RuntimeBase):
     ) -> Any:
         """Send one call and wait for its reply value (``(value, fds)`` when fds come back)."""
         self._check_usable()
+        if fds and not self._can_fds:
+            raise fds_unsupported()
         fut: asyncio.Future[Any] = self._loop.create_future()
         serial = self.core.send_call(proc, args, token=fut, fds=fds, stream=stream)
         if stream is not None:
@@ -248,6 +266,24 @@ class AsyncRuntime(RuntimeBase):
 
     # ------------------------------------------------------------------ streams
 
+    #: Streams guard their state with ``with runtime.lock:``; one thread needs no lock.
+    lock: Final = contextlib.nullcontext()
+
+    def new_waiter(self) -> _Waiter:
+        """Something a stream marks ``done`` (and ``signal()``s) when its data arrives."""
+        return _Waiter(self._loop)
+
+    async def wait(self, waiter: _Waiter, timeout: float | None = None) -> bool:
+        """Wait until ``waiter.done``; False on timeout."""
+        self._check_usable()
+        if waiter.done:
+            return True
+        try:
+            await asyncio.wait_for(asyncio.shield(waiter.future), timeout)
+        except TimeoutError:
+            return False
+        return True
+
     async def stream_send(self, serial: int, data: bytes | memoryview) -> None:
         """Send stream bytes; waits while the socket is backed up (flow control)."""
         self.core.send_stream_data(serial, data)
@@ -324,6 +360,10 @@ class AsyncRuntime(RuntimeBase):
 
     def call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn`` in the loop soon (used to deliver callbacks outside I/O handlers)."""
+        self._loop.call_soon(fn, *args)
+
+    def defer(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn`` in the loop soon (the name streams use in both runtimes)."""
         self._loop.call_soon(fn, *args)
 
     def _check_usable(self) -> None:

@@ -47,9 +47,15 @@ def _remote() -> Any:
     return remote_gen
 
 
+_PROCEDURES_BY_NAME: dict[str, Any] = {}
+
+
 def procedure(name: str | int) -> Any:
     """The remote program's procedure by number or name (``connect_get_type`` or
     ``REMOTE_PROC_CONNECT_GET_TYPE``)."""
+    found = _PROCEDURES_BY_NAME.get(name)  # type: ignore[arg-type]
+    if found is not None:
+        return found
     r = _remote()
     if isinstance(name, int):
         try:
@@ -62,7 +68,8 @@ def procedure(name: str | int) -> Any:
     member = getattr(r.remote_procedure, key, None)
     if member is None:
         raise LocalProtocolError(f"unknown remote procedure {name!r}")
-    return r.PROCEDURES[int(member)]
+    found = _PROCEDURES_BY_NAME[name] = r.PROCEDURES[int(member)]
+    return found
 
 
 class Connection(DomainMethods, ObjectMethods, HostMethods, EventMethods, StreamMethods):

@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Callable, Generator
 from typing import Any, Final
 
-from virtwire.api.runtime_base import RuntimeBase, io_error
+from virtwire.api.runtime_base import RuntimeBase, fds_unsupported, io_error
 from virtwire.errors import (
     CallTimeoutError,
     Error,
@@ -105,6 +105,8 @@ class BlockingRuntime(RuntimeBase):
         """Send one call and wait for its reply value (``(value, fds)`` when fds come back)."""
         if self._forked:
             self._check_usable()
+        if fds and not self._can_fds:
+            raise fds_unsupported()
         waiter = _Waiter()
         with self._lock:
             self.core.check_open()
@@ -425,15 +427,15 @@ class BlockingRuntime(RuntimeBase):
         self._flush()
 
     def pause_reading(self) -> None:
-        """A stream's queue is full: the background thread stops reading until resumed."""
-        with self._lock:
-            self._read_paused += 1
+        """A stream's queue is full: the background thread stops reading until resumed.
+
+        Call with :attr:`lock` held (streams do so from their event sink)."""
+        self._read_paused += 1
 
     def resume_reading(self) -> None:
-        """Undo one :meth:`pause_reading`."""
-        with self._lock:
-            self._read_paused -= 1
-            self._bg_cond.notify()
+        """Undo one :meth:`pause_reading` (with :attr:`lock` held)."""
+        self._read_paused -= 1
+        self._bg_cond.notify()
 
     # ------------------------------------------------------------------ control
 
@@ -466,6 +468,11 @@ class BlockingRuntime(RuntimeBase):
         with self._lock:
             self._messages.append(_Deferred(fn, args))
             self._bg_cond.notify()
+
+    def defer(self, fn: Callable[..., Any], *args: Any) -> None:
+        """:meth:`call_soon` for a caller holding :attr:`lock` (a stream's event sink)."""
+        self._messages.append(_Deferred(fn, args))
+        self._bg_cond.notify()
 
     def deliver_message(self, event: Any) -> None:
         """Call a deferred function or the handler of a message."""
