@@ -105,7 +105,8 @@ def cb(creds, opaque):
     for cred in creds:
         cred[4] = user if cred[0] == libvirt.VIR_CRED_AUTHNAME else password
     return 0
-conn = libvirt.openAuth(uri, [[libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_PASSPHRASE], cb, None], 0)
+creds = [libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_PASSPHRASE]
+conn = libvirt.openAuth(uri, [creds, cb, None], 0)
 dom = conn.lookupByName(name)
 total = 0
 start = time.perf_counter()

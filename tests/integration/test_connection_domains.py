@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +12,9 @@ import pytest
 
 from virtwire import Error
 
+from .clients import KINDS
 from .daemon import Daemon
-from .test_domain import KINDS, domain_xml, open_conn, remove, scratch_domain, unique, virsh
+from .test_domain import domain_xml, open_conn, remove, scratch_domain, unique, virsh
 
 LIST_ACTIVE = 1
 LIST_INACTIVE = 2
@@ -150,10 +151,11 @@ def test_save_image_and_restore(conn: Any, tmp_path: Path) -> None:
 
 
 def test_native_formats_not_supported(conn: Any) -> None:
-    for call in (
+    calls: list[Callable[[], Any]] = [
         lambda: conn.domain_xml_from_native("native", "config"),
         lambda: conn.domain_xml_to_native("native", domain_xml("x")),
-    ):
+    ]
+    for call in calls:
         with pytest.raises(Error) as info:
             call()
         assert info.value.code == Error.ERR_NO_SUPPORT

@@ -107,8 +107,8 @@ def test_check_command_passes() -> None:
 
 def test_check_command_reports_stale_files(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "protocol", tmp_path / "protocol")
-    (tmp_path / "virtwire" / "protocol").mkdir(parents=True)
     for path in generate(ROOT / "protocol"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / path, tmp_path / path)
     stale = tmp_path / "virtwire" / "protocol" / "keepalive_gen.py"
     stale.write_text(

@@ -92,7 +92,5 @@ def test_round_trip_through_xdr() -> None:
 def test_pack_known_params_uses_daemon_types_and_drops_unknown() -> None:
     current = [_param("weight", tp.UINT, 100), _param("device_weight", tp.STRING, "")]
     packed = tp.pack_known_params({"weight": "300", "bogus": 1}, current)
-    assert [(p.field, p.value.type, p.value.value) for p in packed] == [
-        ("weight", tp.UINT, 300)
-    ]
+    assert [(p.field, p.value.type, p.value.value) for p in packed] == [("weight", tp.UINT, 300)]
     assert tp.param_types(current) == {"weight": tp.UINT, "device_weight": tp.STRING}

@@ -530,13 +530,17 @@ class RpcConnection:
                     raise RemoteProtocolError("malformed stream hole packet")
                 length, flags = _HOLE.unpack_from(frame, PAYLOAD_OFFSET)
                 return StreamHole(serial, stream.token, length, flags)
-            return StreamData(serial, stream.token, frame[PAYLOAD_OFFSET:])
-        if status == OK and not stream.closing:
-            # end of the daemon's data: the stream stays until we finish or abort it
+            if len(frame) > PAYLOAD_OFFSET:
+                return StreamData(serial, stream.token, frame[PAYLOAD_OFFSET:])
+        if (status == CONTINUE or status == OK) and not stream.closing:
+            # The end of the daemon's data (an empty packet, as libvirt sends it, or OK):
+            # the stream stays until we finish or abort it, and confirms that with OK.
             if stream.eof:
                 return None
             stream.eof = True
             return StreamEnd(serial, stream.token)
+        if status == CONTINUE:
+            return None  # an empty packet crossing our finish or abort
         del self._streams[serial]
         if status == OK:
             return StreamEnd(serial, stream.token)

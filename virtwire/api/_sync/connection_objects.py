@@ -3,10 +3,518 @@
 
 from __future__ import annotations
 
+import uuid as _uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from virtwire.api._sync.base import Caller
+from virtwire.errors import Error
+from virtwire.protocol import remote_gen as r
+
+if TYPE_CHECKING:
+    from virtwire.api._sync.interface import Interface
+    from virtwire.api._sync.network import Network
+    from virtwire.api._sync.node_device import NodeDevice
+    from virtwire.api._sync.nwfilter import NWFilter
+    from virtwire.api._sync.nwfilter_binding import NWFilterBinding
+    from virtwire.api._sync.secret import Secret
+    from virtwire.api._sync.storage_pool import StoragePool
+    from virtwire.api._sync.storage_vol import StorageVol
+
+
+def uuid_bytes(value: str | bytes, domain: int) -> bytes:
+    """A UUID given as 16 raw bytes or 32/36 hex characters, as raw bytes.
+
+    Anything else raises ``ERR_INVALID_ARG`` from ``domain`` (``Error.FROM_*``).
+    """
+    if isinstance(value, (bytes, bytearray)) and len(value) == 16:
+        return bytes(value)
+    text = value.decode("latin-1") if isinstance(value, (bytes, bytearray)) else value
+    if len(text) in (32, 36):
+        try:
+            return _uuid.UUID(text).bytes
+        except ValueError:
+            pass
+    raise Error(
+        f"invalid argument: UUID must be either 16 unsigned bytes, or 32/36 hex characters "
+        f"long: {text!r}",
+        code=Error.ERR_INVALID_ARG,
+        domain=domain,
+    )
+
+
+def lookup_each(names: list[Any], lookup: Callable[[Any], Any]) -> list[Any]:
+    """``lookup(name)`` for each name, skipping objects that went away meanwhile."""
+    out: list[Any] = []
+    for name in names:
+        try:
+            out.append(lookup(name))
+        except Error:
+            continue
+    return out
 
 
 class ObjectMethods(Caller):
     """Connection methods about networks, storage, node devices, interfaces, secrets and filters."""
 
     __slots__ = ()
+
+    # ------------------------------------------------------------------ wrappers
+
+    def _conn(self) -> Any:
+        return self
+
+    def _network(self, ref: Any) -> Network:
+        from virtwire.api._sync.network import Network
+
+        return Network(self._conn(), ref)
+
+    def _pool(self, ref: Any) -> StoragePool:
+        from virtwire.api._sync.storage_pool import StoragePool
+
+        return StoragePool(self._conn(), ref)
+
+    def _vol(self, ref: Any) -> StorageVol:
+        from virtwire.api._sync.storage_vol import StorageVol
+
+        return StorageVol(self._conn(), ref)
+
+    def _node_device(self, ref: Any) -> NodeDevice:
+        from virtwire.api._sync.node_device import NodeDevice
+
+        return NodeDevice(self._conn(), ref)
+
+    def _interface(self, ref: Any) -> Interface:
+        from virtwire.api._sync.interface import Interface
+
+        return Interface(self._conn(), ref)
+
+    def _secret(self, ref: Any) -> Secret:
+        from virtwire.api._sync.secret import Secret
+
+        return Secret(self._conn(), ref)
+
+    def _nwfilter(self, ref: Any) -> NWFilter:
+        from virtwire.api._sync.nwfilter import NWFilter
+
+        return NWFilter(self._conn(), ref)
+
+    def _nwfilter_binding(self, ref: Any) -> NWFilterBinding:
+        from virtwire.api._sync.nwfilter_binding import NWFilterBinding
+
+        return NWFilterBinding(self._conn(), ref)
+
+    def _num(self, proc: str, args: Any = None) -> int:
+        return int((self.call(proc, args)).num)
+
+    # ------------------------------------------------------------------ networks
+
+    def create_network(self, xml: str, flags: int = 0) -> Network:
+        """Create and start a transient network from ``xml`` (``Network.CREATE_*`` flags)."""
+        if flags:
+            args = r.remote_network_create_xml_flags_args(xml=xml, flags=flags)
+            ret = self.call("network_create_xml_flags", args)
+        else:
+            ret = self.call("network_create_xml", r.remote_network_create_xml_args(xml=xml))
+        return self._network(ret.net)
+
+    def define_network(self, xml: str, flags: int = 0) -> Network:
+        """Define (without starting) a persistent network from ``xml``."""
+        if flags:
+            args = r.remote_network_define_xml_flags_args(xml=xml, flags=flags)
+            ret = self.call("network_define_xml_flags", args)
+        else:
+            ret = self.call("network_define_xml", r.remote_network_define_xml_args(xml=xml))
+        return self._network(ret.net)
+
+    def num_of_networks(self) -> int:
+        """The number of active networks."""
+        return self._num("connect_num_of_networks")
+
+    def list_network_names(self, maxnames: int | None = None) -> list[str]:
+        """Names of active networks (at most ``maxnames``; None: all)."""
+        if maxnames is None:
+            maxnames = self.num_of_networks()
+        args = r.remote_connect_list_networks_args(maxnames=maxnames)
+        return [str(n) for n in (self.call("connect_list_networks", args)).names]
+
+    def list_networks(self) -> list[Network]:
+        """Active networks, one lookup per name (see :meth:`list_all_networks`)."""
+        names = self.list_network_names(self.num_of_networks())
+        return lookup_each(names, self.get_network_by_name)
+
+    def num_of_defined_networks(self) -> int:
+        """The number of inactive persistent networks."""
+        return self._num("connect_num_of_defined_networks")
+
+    def list_defined_network_names(self, maxnames: int | None = None) -> list[str]:
+        """Names of inactive persistent networks (at most ``maxnames``; None: all)."""
+        if maxnames is None:
+            maxnames = self.num_of_defined_networks()
+        args = r.remote_connect_list_defined_networks_args(maxnames=maxnames)
+        return [str(n) for n in (self.call("connect_list_defined_networks", args)).names]
+
+    def list_defined_networks(self) -> list[Network]:
+        """Inactive persistent networks, one lookup per name."""
+        names = self.list_defined_network_names(self.num_of_defined_networks())
+        return lookup_each(names, self.get_network_by_name)
+
+    def list_all_networks(self, flags: int = 0) -> list[Network]:
+        """Every network matching the ``Network.LIST_*`` ``flags``, in one call."""
+        args = r.remote_connect_list_all_networks_args(need_results=1, flags=flags)
+        return [self._network(n) for n in (self.call("connect_list_all_networks", args)).nets]
+
+    def get_network_by_name(self, name: str) -> Network:
+        """The network called ``name``."""
+        args = r.remote_network_lookup_by_name_args(name=name)
+        return self._network((self.call("network_lookup_by_name", args)).net)
+
+    def get_network_by_uuid(self, uuid: str | bytes) -> Network:
+        """The network with ``uuid`` (16 raw bytes, or 32/36 hex characters)."""
+        raw = uuid_bytes(uuid, Error.FROM_NETWORK)
+        args = r.remote_network_lookup_by_uuid_args(uuid=raw)
+        return self._network((self.call("network_lookup_by_uuid", args)).net)
+
+    def get_network_by_uuid_string(self, uuid: str) -> Network:
+        """The network with the printable ``uuid``."""
+        return self.get_network_by_uuid(uuid)
+
+    # ------------------------------------------------------------------ storage pools
+
+    def create_storage_pool(self, xml: str, flags: int = 0) -> StoragePool:
+        """Create and start a transient storage pool from ``xml``."""
+        args = r.remote_storage_pool_create_xml_args(xml=xml, flags=flags)
+        return self._pool((self.call("storage_pool_create_xml", args)).pool)
+
+    def define_storage_pool(self, xml: str, flags: int = 0) -> StoragePool:
+        """Define (without starting) a persistent storage pool from ``xml``."""
+        args = r.remote_storage_pool_define_xml_args(xml=xml, flags=flags)
+        return self._pool((self.call("storage_pool_define_xml", args)).pool)
+
+    def num_of_storage_pools(self) -> int:
+        """The number of active storage pools."""
+        return self._num("connect_num_of_storage_pools")
+
+    def list_storage_pool_names(self, maxnames: int | None = None) -> list[str]:
+        """Names of active storage pools (at most ``maxnames``; None: all)."""
+        if maxnames is None:
+            maxnames = self.num_of_storage_pools()
+        args = r.remote_connect_list_storage_pools_args(maxnames=maxnames)
+        return [str(n) for n in (self.call("connect_list_storage_pools", args)).names]
+
+    def list_storage_pools(self) -> list[StoragePool]:
+        """Active storage pools, one lookup per name (see :meth:`list_all_storage_pools`)."""
+        names = self.list_storage_pool_names(self.num_of_storage_pools())
+        return lookup_each(names, self.get_storage_pool_by_name)
+
+    def num_of_defined_storage_pools(self) -> int:
+        """The number of inactive persistent storage pools."""
+        return self._num("connect_num_of_defined_storage_pools")
+
+    def list_defined_storage_pool_names(self, maxnames: int | None = None) -> list[str]:
+        """Names of inactive persistent storage pools (at most ``maxnames``; None: all)."""
+        if maxnames is None:
+            maxnames = self.num_of_defined_storage_pools()
+        args = r.remote_connect_list_defined_storage_pools_args(maxnames=maxnames)
+        ret = self.call("connect_list_defined_storage_pools", args)
+        return [str(n) for n in ret.names]
+
+    def list_defined_storage_pools(self) -> list[StoragePool]:
+        """Inactive persistent storage pools, one lookup per name."""
+        names = self.list_defined_storage_pool_names(
+            self.num_of_defined_storage_pools()
+        )
+        return lookup_each(names, self.get_storage_pool_by_name)
+
+    def list_all_storage_pools(self, flags: int = 0) -> list[StoragePool]:
+        """Every storage pool matching the ``StoragePool.LIST_*`` ``flags``, in one call."""
+        args = r.remote_connect_list_all_storage_pools_args(need_results=1, flags=flags)
+        ret = self.call("connect_list_all_storage_pools", args)
+        return [self._pool(p) for p in ret.pools]
+
+    def get_storage_pool_by_name(self, name: str) -> StoragePool:
+        """The storage pool called ``name``."""
+        args = r.remote_storage_pool_lookup_by_name_args(name=name)
+        return self._pool((self.call("storage_pool_lookup_by_name", args)).pool)
+
+    def get_storage_pool_by_uuid(self, uuid: str | bytes) -> StoragePool:
+        """The storage pool with ``uuid`` (16 raw bytes, or 32/36 hex characters)."""
+        raw = uuid_bytes(uuid, Error.FROM_STORAGE)
+        args = r.remote_storage_pool_lookup_by_uuid_args(uuid=raw)
+        return self._pool((self.call("storage_pool_lookup_by_uuid", args)).pool)
+
+    def get_storage_pool_by_uuid_string(self, uuid: str) -> StoragePool:
+        """The storage pool with the printable ``uuid``."""
+        return self.get_storage_pool_by_uuid(uuid)
+
+    def get_storage_pool_by_volume(self, vol: StorageVol) -> StoragePool:
+        """The storage pool holding the volume ``vol``."""
+        args = r.remote_storage_pool_lookup_by_volume_args(vol=vol.ref)
+        return self._pool((self.call("storage_pool_lookup_by_volume", args)).pool)
+
+    def get_storage_pool_by_target_path(self, path: str) -> StoragePool:
+        """The storage pool whose target is ``path``."""
+        args = r.remote_storage_pool_lookup_by_target_path_args(path=path)
+        return self._pool((self.call("storage_pool_lookup_by_target_path", args)).pool)
+
+    def find_storage_pool_sources(
+        self, type: str, srcspec: str | None = None, flags: int = 0
+    ) -> str:
+        """XML describing the pool sources of ``type`` found (``srcspec`` refines the probe)."""
+        args = r.remote_connect_find_storage_pool_sources_args(
+            type=type, srcSpec=srcspec, flags=flags
+        )
+        return str((self.call("connect_find_storage_pool_sources", args)).xml)
+
+    # ------------------------------------------------------------------ storage volumes
+
+    def get_storage_volume_by_path(self, path: str) -> StorageVol:
+        """The storage volume at ``path``."""
+        args = r.remote_storage_vol_lookup_by_path_args(path=path)
+        return self._vol((self.call("storage_vol_lookup_by_path", args)).vol)
+
+    def get_storage_volume_by_key(self, key: str) -> StorageVol:
+        """The storage volume with the globally unique ``key``."""
+        args = r.remote_storage_vol_lookup_by_key_args(key=key)
+        return self._vol((self.call("storage_vol_lookup_by_key", args)).vol)
+
+    # ------------------------------------------------------------------ node devices
+
+    def create_node_device(self, xml: str, flags: int = 0) -> NodeDevice:
+        """Create a transient (virtual) host device from ``xml``."""
+        args = r.remote_node_device_create_xml_args(xml_desc=xml, flags=flags)
+        return self._node_device((self.call("node_device_create_xml", args)).dev)
+
+    def define_node_device(self, xml: str, flags: int = 0) -> NodeDevice:
+        """Define (without starting) a persistent host device from ``xml``."""
+        args = r.remote_node_device_define_xml_args(xml_desc=xml, flags=flags)
+        return self._node_device((self.call("node_device_define_xml", args)).dev)
+
+    def num_of_node_devices(self, capability: str | None = None, flags: int = 0) -> int:
+        """The number of host devices (with ``capability``, if given)."""
+        args = r.remote_node_num_of_devices_args(cap=capability, flags=flags)
+        return self._num("node_num_of_devices", args)
+
+    def list_node_device_names(
+        self, capability: str | None = None, maxnames: int | None = None, flags: int = 0
+    ) -> list[str]:
+        """Names of host devices (with ``capability``; at most ``maxnames``; None: all)."""
+        if maxnames is None:
+            maxnames = self.num_of_node_devices(capability, flags)
+        args = r.remote_node_list_devices_args(cap=capability, maxnames=maxnames, flags=flags)
+        return [str(n) for n in (self.call("node_list_devices", args)).names]
+
+    def list_node_devices(self, capability: str | None = None) -> list[NodeDevice]:
+        """Host devices (with ``capability``), one lookup per name."""
+        count = self.num_of_node_devices(capability)
+        names = self.list_node_device_names(capability, count)
+        return lookup_each(names, self.get_node_device_by_name)
+
+    def list_all_node_devices(self, flags: int = 0) -> list[NodeDevice]:
+        """Every host device matching the ``NodeDevice.LIST_*`` ``flags``, in one call."""
+        args = r.remote_connect_list_all_node_devices_args(need_results=1, flags=flags)
+        ret = self.call("connect_list_all_node_devices", args)
+        return [self._node_device(d) for d in ret.devices]
+
+    def get_node_device_by_name(self, name: str) -> NodeDevice:
+        """The host device called ``name``."""
+        args = r.remote_node_device_lookup_by_name_args(name=name)
+        return self._node_device((self.call("node_device_lookup_by_name", args)).dev)
+
+    def get_node_device_scsihost_by_wwn(
+        self, wwnn: str, wwpn: str, flags: int = 0
+    ) -> NodeDevice:
+        """The SCSI host device with the world wide names ``wwnn`` and ``wwpn``."""
+        args = r.remote_node_device_lookup_scsi_host_by_wwn_args(wwnn=wwnn, wwpn=wwpn, flags=flags)
+        ret = self.call("node_device_lookup_scsi_host_by_wwn", args)
+        return self._node_device(ret.dev)
+
+    # ------------------------------------------------------------------ interfaces
+
+    def create_interface(self, xml: str, flags: int = 0) -> Interface:
+        """Define a host interface from ``xml`` (Sys::Virt defines it without starting it)."""
+        return self.define_interface(xml, flags)
+
+    def define_interface(self, xml: str, flags: int = 0) -> Interface:
+        """Define (without starting) a host interface from ``xml``."""
+        args = r.remote_interface_define_xml_args(xml=xml, flags=flags)
+        return self._interface((self.call("interface_define_xml", args)).iface)
+
+    def num_of_interfaces(self) -> int:
+        """The number of active host interfaces."""
+        return self._num("connect_num_of_interfaces")
+
+    def list_interface_names(self, maxnames: int | None = None) -> list[str]:
+        """Names of active host interfaces (at most ``maxnames``; None: all)."""
+        if maxnames is None:
+            maxnames = self.num_of_interfaces()
+        args = r.remote_connect_list_interfaces_args(maxnames=maxnames)
+        return [str(n) for n in (self.call("connect_list_interfaces", args)).names]
+
+    def list_interfaces(self) -> list[Interface]:
+        """Active host interfaces, one lookup per name (see :meth:`list_all_interfaces`)."""
+        names = self.list_interface_names(self.num_of_interfaces())
+        return lookup_each(names, self.get_interface_by_name)
+
+    def num_of_defined_interfaces(self) -> int:
+        """The number of inactive host interfaces."""
+        return self._num("connect_num_of_defined_interfaces")
+
+    def list_defined_interface_names(self, maxnames: int | None = None) -> list[str]:
+        """Names of inactive host interfaces (at most ``maxnames``; None: all)."""
+        if maxnames is None:
+            maxnames = self.num_of_defined_interfaces()
+        args = r.remote_connect_list_defined_interfaces_args(maxnames=maxnames)
+        ret = self.call("connect_list_defined_interfaces", args)
+        return [str(n) for n in ret.names]
+
+    def list_defined_interfaces(self) -> list[Interface]:
+        """Inactive host interfaces, one lookup per name."""
+        names = self.list_defined_interface_names(self.num_of_defined_interfaces())
+        return lookup_each(names, self.get_interface_by_name)
+
+    def list_all_interfaces(self, flags: int = 0) -> list[Interface]:
+        """Every host interface matching the ``Interface.LIST_*`` ``flags``, in one call."""
+        args = r.remote_connect_list_all_interfaces_args(need_results=1, flags=flags)
+        ret = self.call("connect_list_all_interfaces", args)
+        return [self._interface(i) for i in ret.ifaces]
+
+    def get_interface_by_name(self, name: str) -> Interface:
+        """The host interface called ``name``."""
+        args = r.remote_interface_lookup_by_name_args(name=name)
+        return self._interface((self.call("interface_lookup_by_name", args)).iface)
+
+    def get_interface_by_mac(self, mac: str) -> Interface:
+        """The host interface with the MAC address ``mac``."""
+        args = r.remote_interface_lookup_by_mac_string_args(mac=mac)
+        return self._interface((self.call("interface_lookup_by_mac_string", args)).iface)
+
+    def get_interface_by_mac_string(self, mac: str) -> Interface:
+        """Alias of :meth:`get_interface_by_mac`."""
+        return self.get_interface_by_mac(mac)
+
+    def interface_change_begin(self, flags: int = 0) -> None:
+        """Snapshot the host interface configuration, to commit or roll back later."""
+        self.call("interface_change_begin", r.remote_interface_change_begin_args(flags=flags))
+
+    def interface_change_commit(self, flags: int = 0) -> None:
+        """Keep the interface changes made since :meth:`interface_change_begin`."""
+        args = r.remote_interface_change_commit_args(flags=flags)
+        self.call("interface_change_commit", args)
+
+    def interface_change_rollback(self, flags: int = 0) -> None:
+        """Undo the interface changes made since :meth:`interface_change_begin`."""
+        args = r.remote_interface_change_rollback_args(flags=flags)
+        self.call("interface_change_rollback", args)
+
+    # ------------------------------------------------------------------ secrets
+
+    def define_secret(self, xml: str, flags: int = 0) -> Secret:
+        """Define (or redefine) a secret from ``xml``."""
+        args = r.remote_secret_define_xml_args(xml=xml, flags=flags)
+        return self._secret((self.call("secret_define_xml", args)).secret)
+
+    def num_of_secrets(self) -> int:
+        """The number of secrets."""
+        return self._num("connect_num_of_secrets")
+
+    def list_secret_uuids(self, maxuuids: int | None = None) -> list[str]:
+        """Printable UUIDs of the secrets (at most ``maxuuids``; None: all)."""
+        if maxuuids is None:
+            maxuuids = self.num_of_secrets()
+        args = r.remote_connect_list_secrets_args(maxuuids=maxuuids)
+        return [str(u) for u in (self.call("connect_list_secrets", args)).uuids]
+
+    def list_secrets(self) -> list[Secret]:
+        """The secrets, one lookup per UUID (see :meth:`list_all_secrets`)."""
+        uuids = self.list_secret_uuids(self.num_of_secrets())
+        return lookup_each(uuids, self.get_secret_by_uuid)
+
+    def list_all_secrets(self, flags: int = 0) -> list[Secret]:
+        """Every secret matching the ``Secret.LIST_*`` ``flags``, in one call."""
+        args = r.remote_connect_list_all_secrets_args(need_results=1, flags=flags)
+        ret = self.call("connect_list_all_secrets", args)
+        return [self._secret(s) for s in ret.secrets]
+
+    def get_secret_by_uuid(self, uuid: str | bytes) -> Secret:
+        """The secret with ``uuid`` (16 raw bytes, or 32/36 hex characters)."""
+        raw = uuid_bytes(uuid, Error.FROM_SECRET)
+        args = r.remote_secret_lookup_by_uuid_args(uuid=raw)
+        return self._secret((self.call("secret_lookup_by_uuid", args)).secret)
+
+    def get_secret_by_uuid_string(self, uuid: str) -> Secret:
+        """The secret with the printable ``uuid``."""
+        return self.get_secret_by_uuid(uuid)
+
+    def get_secret_by_usage(self, usageType: int, usageID: str) -> Secret:
+        """The secret of usage type ``usageType`` (``Secret.USAGE_TYPE_*``) for ``usageID``."""
+        args = r.remote_secret_lookup_by_usage_args(usageType=usageType, usageID=usageID)
+        return self._secret((self.call("secret_lookup_by_usage", args)).secret)
+
+    # ------------------------------------------------------------------ network filters
+
+    def define_nwfilter(self, xml: str, flags: int = 0) -> NWFilter:
+        """Define (or redefine) a network filter from ``xml``."""
+        if flags:
+            args = r.remote_nwfilter_define_xml_flags_args(xml=xml, flags=flags)
+            ret = self.call("nwfilter_define_xml_flags", args)
+        else:
+            ret = self.call("nwfilter_define_xml", r.remote_nwfilter_define_xml_args(xml=xml))
+        return self._nwfilter(ret.nwfilter)
+
+    def num_of_nwfilters(self) -> int:
+        """The number of network filters."""
+        return self._num("connect_num_of_nwfilters")
+
+    def list_nwfilter_names(self, maxnames: int | None = None) -> list[str]:
+        """Names of the network filters (at most ``maxnames``; None: all)."""
+        if maxnames is None:
+            maxnames = self.num_of_nwfilters()
+        args = r.remote_connect_list_nwfilters_args(maxnames=maxnames)
+        return [str(n) for n in (self.call("connect_list_nwfilters", args)).names]
+
+    def list_nwfilters(self) -> list[NWFilter]:
+        """The network filters, one lookup per name (see :meth:`list_all_nwfilters`)."""
+        names = self.list_nwfilter_names(self.num_of_nwfilters())
+        return lookup_each(names, self.get_nwfilter_by_name)
+
+    def list_all_nwfilters(self, flags: int = 0) -> list[NWFilter]:
+        """Every network filter, in one call."""
+        args = r.remote_connect_list_all_nwfilters_args(need_results=1, flags=flags)
+        ret = self.call("connect_list_all_nwfilters", args)
+        return [self._nwfilter(f) for f in ret.filters]
+
+    def get_nwfilter_by_name(self, name: str) -> NWFilter:
+        """The network filter called ``name``."""
+        args = r.remote_nwfilter_lookup_by_name_args(name=name)
+        return self._nwfilter((self.call("nwfilter_lookup_by_name", args)).nwfilter)
+
+    def get_nwfilter_by_uuid(self, uuid: str | bytes) -> NWFilter:
+        """The network filter with ``uuid`` (16 raw bytes, or 32/36 hex characters)."""
+        raw = uuid_bytes(uuid, Error.FROM_NWFILTER)
+        args = r.remote_nwfilter_lookup_by_uuid_args(uuid=raw)
+        return self._nwfilter((self.call("nwfilter_lookup_by_uuid", args)).nwfilter)
+
+    def get_nwfilter_by_uuid_string(self, uuid: str) -> NWFilter:
+        """The network filter with the printable ``uuid``."""
+        return self.get_nwfilter_by_uuid(uuid)
+
+    # ------------------------------------------------------------------ network filter bindings
+
+    def create_nwfilter_binding(self, xml: str, flags: int = 0) -> NWFilterBinding:
+        """Bind a network filter to a port device, from ``xml``."""
+        args = r.remote_nwfilter_binding_create_xml_args(xml=xml, flags=flags)
+        ret = self.call("nwfilter_binding_create_xml", args)
+        return self._nwfilter_binding(ret.nwfilter)
+
+    def list_all_nwfilter_bindings(self, flags: int = 0) -> list[NWFilterBinding]:
+        """Every network filter binding, in one call."""
+        args = r.remote_connect_list_all_nwfilter_bindings_args(need_results=1, flags=flags)
+        ret = self.call("connect_list_all_nwfilter_bindings", args)
+        return [self._nwfilter_binding(b) for b in ret.bindings]
+
+    def get_nwfilter_binding_by_port_dev(self, name: str) -> NWFilterBinding:
+        """The network filter binding of the port device ``name``."""
+        args = r.remote_nwfilter_binding_lookup_by_port_dev_args(name=name)
+        ret = self.call("nwfilter_binding_lookup_by_port_dev", args)
+        return self._nwfilter_binding(ret.nwfilter)

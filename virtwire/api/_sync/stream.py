@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from virtwire import constants_gen
+from virtwire.api.sysvirt_gen import StreamConstants
 from virtwire.constants_gen import virStreamEventType, virStreamFlags, virStreamRecvFlagsValues
 from virtwire.errors import ConnectionClosedError, Error, LocalProtocolError
 from virtwire.rpc.events import StreamData, StreamEnd, StreamFailed, StreamHole
@@ -87,7 +88,7 @@ def _handler_failed(what: str) -> Error:
     )
 
 
-class Stream:
+class Stream(StreamConstants):
     """A libvirt stream (Sys::Virt::Stream): ``Stream(conn, flags)``, as ``conn.new_stream``.
 
     ``flags`` may hold ``NONBLOCK``: then :meth:`recv` returns -2 instead of waiting.

@@ -1,0 +1,39 @@
+"""Sys::Virt::NWFilterBinding: a network filter bound to a port device (asyncio)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from virtwire.api._async.base import RemoteObject
+from virtwire.protocol import remote_gen as r
+
+
+class NWFilterBinding(RemoteObject):
+    """A filter binding, as Sys::Virt::NWFilterBinding; compares by port device."""
+
+    __slots__ = ()
+
+    _identity: ClassVar[tuple[str, ...]] = ("portdev",)
+
+    def __repr__(self) -> str:
+        return f"<NWFilterBinding {self._ref.portdev!r} {self._ref.filtername!r}>"
+
+    async def _do(self, proc: str, **fields: Any) -> Any:
+        args = getattr(r, f"remote_{proc}_args")(nwfilter=self._ref, **fields)
+        return await self._call(proc, args)
+
+    def get_port_dev(self) -> str:
+        """The name of the port device the filter is bound to."""
+        return str(self._ref.portdev)
+
+    def get_filter_name(self) -> str:
+        """The name of the bound filter."""
+        return str(self._ref.filtername)
+
+    async def get_xml_description(self, flags: int = 0) -> str:
+        """The binding's XML description."""
+        return str((await self._do("nwfilter_binding_get_xml_desc", flags=flags)).xml)
+
+    async def delete(self) -> None:
+        """Unbind the filter from the port device."""
+        await self._do("nwfilter_binding_delete")

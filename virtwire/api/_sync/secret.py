@@ -1,0 +1,58 @@
+# Generated from virtwire/api/_async/secret.py by scripts/unasync.py -- do not edit.
+"""Sys::Virt::Secret: a secret value held by the daemon (blocking)."""
+
+from __future__ import annotations
+
+import uuid as _uuid
+from typing import Any, ClassVar
+
+from virtwire.api._sync.base import RemoteObject
+from virtwire.protocol import remote_gen as r
+
+
+class Secret(RemoteObject):
+    """A secret, as Sys::Virt::Secret; compares by UUID."""
+
+    __slots__ = ()
+
+    _identity: ClassVar[tuple[str, ...]] = ("uuid",)
+
+    def __repr__(self) -> str:
+        return f"<Secret {self.get_uuid_string()} {self._ref.usageID!r}>"
+
+    def _do(self, proc: str, **fields: Any) -> Any:
+        args = getattr(r, f"remote_{proc}_args")(secret=self._ref, **fields)
+        return self._call(proc, args)
+
+    def get_uuid(self) -> bytes:
+        """The raw 16-byte UUID."""
+        return bytes(self._ref.uuid)
+
+    def get_uuid_string(self) -> str:
+        """The UUID as ``xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx``."""
+        return str(_uuid.UUID(bytes=bytes(self._ref.uuid)))
+
+    def get_usage_type(self) -> int:
+        """What the secret is for (``Secret.USAGE_TYPE_*``)."""
+        return int(self._ref.usageType)
+
+    def get_usage_id(self) -> str:
+        """The object the secret is for (a volume's path, a Ceph or iSCSI name ...)."""
+        return str(self._ref.usageID)
+
+    def get_xml_description(self, flags: int = 0) -> str:
+        """The secret's XML description."""
+        return str((self._do("secret_get_xml_desc", flags=flags)).xml)
+
+    def undefine(self) -> None:
+        """Delete the secret."""
+        self._do("secret_undefine")
+
+    def get_value(self, flags: int = 0) -> bytes:
+        """The secret's raw value."""
+        return bytes((self._do("secret_get_value", flags=flags)).value)
+
+    def set_value(self, value: bytes | str, flags: int = 0) -> None:
+        """Set the secret's raw value (a str is sent as UTF-8)."""
+        data = value.encode() if isinstance(value, str) else bytes(value)
+        self._do("secret_set_value", value=data, flags=flags)
