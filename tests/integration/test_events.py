@@ -127,7 +127,12 @@ def test_lifecycle_all_and_filtered(conn: Any) -> None:
             (other, *DESTROYED),
             (name, *DESTROYED),
         ]
-        assert [(c[0].ref.name, *c[1:]) for c in filtered.wait_for(1)] == [(name, *DESTROYED)]
+        # The daemon queues events: the STARTED of ``dom`` may still be in flight when the
+        # filtered callback is registered, and then it is delivered there too.
+        seen = [(c[0].ref.name, *c[1:]) for c in filtered.wait_for(1)]
+        if seen and seen[0] == (name, *STARTED):
+            seen = seen[1:] or [(c[0].ref.name, *c[1:]) for c in filtered.wait_for(2)][1:]
+        assert seen == [(name, *DESTROYED)]
         assert calls[0][0].connection is conn or calls[0][0].connection is getattr(
             conn, "conn", None
         )

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SECONDARY_DRIVERS
+from .conftest import SECONDARY_DRIVERS, unavailable
 from .daemon import Daemon, DaemonError, start_daemon
 from .pki import PkiFiles
 from .sasl import SaslConfig
@@ -58,7 +58,7 @@ conn.close()
 def client_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Environment for client tools that keeps their per-user files in a temp dir."""
     if not os.access(VIRSH, os.X_OK):
-        pytest.skip("virsh not installed (Debian package libvirt-clients)")
+        unavailable("virsh not installed (Debian package libvirt-clients)")
     home = tmp_path_factory.mktemp("client-home")
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIBVIRT_")}
     env.update(
@@ -91,7 +91,7 @@ def open_auth(
 ) -> subprocess.CompletedProcess[str]:
     """Open ``uri`` with libvirt-python's openAuth and list the domains."""
     if not os.access(SYSTEM_PYTHON, os.X_OK):
-        pytest.skip("system python with libvirt bindings not installed")
+        unavailable("system python with libvirt bindings not installed")
     return subprocess.run(
         [SYSTEM_PYTHON, "-c", OPEN_AUTH_SCRIPT, uri, user, password],
         env=env,
@@ -118,7 +118,7 @@ def test_unix_ro_socket_is_read_only(daemon: Daemon, client_env: dict[str, str])
 def test_admin_socket(daemon: Daemon, client_env: dict[str, str]) -> None:
     virt_admin = shutil.which("virt-admin")
     if virt_admin is None:
-        pytest.skip("virt-admin not installed")
+        unavailable("virt-admin not installed")
     result = subprocess.run(
         [virt_admin, "-q", "-c", f"libvirtd+unix:///system?socket={daemon.admin_sock}", "srv-list"],
         env=client_env,
@@ -223,7 +223,7 @@ def test_storage_daemon_secondary_drivers(
 
 def test_private_namespace(daemon: Daemon, storage_daemon: Daemon) -> None:
     if os.geteuid() != 0:
-        pytest.skip("private namespaces need root")
+        unavailable("private namespaces need root")
     ours = os.readlink("/proc/self/ns/mnt")
     assert os.readlink(f"/proc/{daemon.pid}/ns/mnt") != ours
     assert os.readlink(f"/proc/{storage_daemon.pid}/ns/mnt") != ours
