@@ -107,6 +107,12 @@ def __getattr__(name: str) -> Any:
         return Connection
     if name in OBJECT_CLASSES:
         return load_class(name, "_sync")
+    if name.isupper():
+        from virtwire.api import sysvirt_gen
+
+        value = getattr(sysvirt_gen, name, None)
+        if value is not None and not isinstance(value, type):
+            return value
     if name == "aio":
         import virtwire.aio
 

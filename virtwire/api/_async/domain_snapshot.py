@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from virtwire.api._async.base import RemoteObject
+from virtwire.api.sysvirt_gen import DomainSnapshotConstants
 from virtwire.errors import Error
 from virtwire.protocol import remote_gen as r
 
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
     from virtwire.api._async.domain import Domain
 
 
-class DomainSnapshot(RemoteObject):
+class DomainSnapshot(DomainSnapshotConstants, RemoteObject):
     """A domain snapshot, as Sys::Virt::DomainSnapshot; compares by domain UUID and name."""
 
     __slots__ = ()

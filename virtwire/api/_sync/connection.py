@@ -12,14 +12,9 @@ from virtwire.api._sync.connection_host import HostMethods
 from virtwire.api._sync.connection_objects import ObjectMethods
 from virtwire.api._sync.connection_streams import StreamMethods
 from virtwire.api._sync.runtime import BlockingRuntime
+from virtwire.api.sysvirt_gen import ConnectionConstants
 from virtwire.errors import Error, LocalProtocolError
-from virtwire.rpc.connection import (
-    CLOSE_REASON_CLIENT,
-    CLOSE_REASON_EOF,
-    CLOSE_REASON_ERROR,
-    CLOSE_REASON_KEEPALIVE,
-    RpcConnection,
-)
+from virtwire.rpc.connection import RpcConnection
 from virtwire.rpc.events import ConnectionClosed, Message
 from virtwire.rpc.handshake import Session, open_session
 from virtwire.rpc.keepalive import DEFAULT_COUNT, DEFAULT_INTERVAL
@@ -72,7 +67,9 @@ def procedure(name: str | int) -> Any:
     return found
 
 
-class Connection(DomainMethods, ObjectMethods, HostMethods, EventMethods, StreamMethods):
+class Connection(
+    ConnectionConstants, DomainMethods, ObjectMethods, HostMethods, EventMethods, StreamMethods
+):
     """A connection to a libvirt daemon, as Sys::Virt's ``Sys::Virt`` object (blocking).
 
     ``uri`` (alias ``address``) names the daemon; None means ``LIBVIRT_DEFAULT_URI``,
@@ -81,11 +78,6 @@ class Connection(DomainMethods, ObjectMethods, HostMethods, EventMethods, Stream
     the way Sys::Virt does. ``timeout`` is the default deadline of every call in seconds
     (None: wait forever). ``keepalive`` is ``(interval, count)``; None turns it off.
     """
-
-    CLOSE_REASON_ERROR: Final = CLOSE_REASON_ERROR
-    CLOSE_REASON_EOF: Final = CLOSE_REASON_EOF
-    CLOSE_REASON_KEEPALIVE: Final = CLOSE_REASON_KEEPALIVE
-    CLOSE_REASON_CLIENT: Final = CLOSE_REASON_CLIENT
 
     def __init__(
         self,

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from virtwire.api._sync.base import RemoteObject
+from virtwire.api.sysvirt_gen import DomainConstants
 from virtwire.api.typed_params import (
     BLOCK_COPY_TYPES,
     BOOLEAN,
@@ -122,7 +123,7 @@ def _split_migrate_args(args: Sequence[Any]) -> tuple[dict[str, Any], int]:
     return _migrate_legacy_params(None, dname, uri, bandwidth), int(flags or 0)
 
 
-class Domain(RemoteObject):
+class Domain(DomainConstants, RemoteObject):
     """A guest domain, as Sys::Virt::Domain; compares by UUID."""
 
     __slots__ = ()

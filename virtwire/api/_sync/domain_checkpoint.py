@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from virtwire.api._sync.base import RemoteObject
+from virtwire.api.sysvirt_gen import DomainCheckpointConstants
 from virtwire.protocol import remote_gen as r
 
 if TYPE_CHECKING:
     from virtwire.api._sync.domain import Domain
 
 
-class DomainCheckpoint(RemoteObject):
+class DomainCheckpoint(DomainCheckpointConstants, RemoteObject):
     """A domain checkpoint, as Sys::Virt::DomainCheckpoint; compares by domain UUID and name."""
 
     __slots__ = ()

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from virtwire.api.sysvirt_gen import EventConstants
 from virtwire.constants_gen import virEventHandleType
 from virtwire.errors import Error
 
@@ -53,7 +54,7 @@ def _no_such(kind: str, ident: int) -> Error:
     )
 
 
-class Event:
+class Event(EventConstants):
     """Sys::Virt::Event's functions, as static methods (``Event.add_timeout(...)``)."""
 
     _lock: ClassVar[threading.Lock] = threading.Lock()
