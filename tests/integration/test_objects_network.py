@@ -37,8 +37,7 @@ def nat_xml(name: str, octet: int) -> str:
 
 def bridge_xml(name: str, bridge: str) -> str:
     return (
-        f"<network><name>{name}</name><forward mode='bridge'/>"
-        f"<bridge name='{bridge}'/></network>"
+        f"<network><name>{name}</name><forward mode='bridge'/><bridge name='{bridge}'/></network>"
     )
 
 

@@ -196,9 +196,9 @@ def test_dir_pool(sconn: Any, storage_daemon: Daemon, dir_pool: Any, tmp_path: P
     assert sconn.get_storage_pool_by_target_path(str(tmp_path / "pool")) == dir_pool
     assert name in virsh_column(uri, "pool-list", "--all")
     assert dir_pool in sconn.list_all_storage_pools()
-    assert dir_pool.get_xml_description(
-        virStorageXMLFlags.VIR_STORAGE_XML_INACTIVE
-    ) == virsh(uri, "pool-dumpxml", "--inactive", name)
+    assert dir_pool.get_xml_description(virStorageXMLFlags.VIR_STORAGE_XML_INACTIVE) == virsh(
+        uri, "pool-dumpxml", "--inactive", name
+    )
     dir_pool.refresh()
 
 

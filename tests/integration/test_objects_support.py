@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 import subprocess
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import pytest
@@ -123,7 +123,7 @@ def open_conn(kind: str, uri: str) -> Any:
     return bridge
 
 
-def connect(kind: str, uri: str) -> Iterator[Any]:
+def connect(kind: str, uri: str) -> Generator[Any, None, None]:
     """Body of a connection fixture: open, yield, close."""
     c = open_conn(kind, uri)
     try:

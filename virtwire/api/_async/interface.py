@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from virtwire.api._async.base import RemoteObject
+from virtwire.api.sysvirt_gen import InterfaceConstants
 from virtwire.protocol import remote_gen as r
 
 
-class Interface(RemoteObject):
+class Interface(InterfaceConstants, RemoteObject):
     """A host network interface, as Sys::Virt::Interface; compares by name and MAC."""
 
     __slots__ = ()

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from virtwire.api._async.base import RemoteObject
+from virtwire.api.sysvirt_gen import NetworkPortConstants
 from virtwire.api.typed_params import UINT, pack_typed_params, param_types, unpack_typed_params
 from virtwire.protocol import remote_gen as r
 
@@ -25,7 +26,7 @@ PORT_PARAM_TYPES: dict[str, int] = {
 }
 
 
-class NetworkPort(RemoteObject):
+class NetworkPort(NetworkPortConstants, RemoteObject):
     """A network port, as Sys::Virt::NetworkPort; compares by UUID."""
 
     __slots__ = ()

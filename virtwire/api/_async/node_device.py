@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from virtwire.api._async.base import RemoteObject
+from virtwire.api.sysvirt_gen import NodeDeviceConstants
 from virtwire.protocol import remote_gen as r
 
 
-class NodeDevice(RemoteObject):
+class NodeDevice(NodeDeviceConstants, RemoteObject):
     """A host device, as Sys::Virt::NodeDevice; compares by name."""
 
     __slots__ = ()

@@ -6,10 +6,11 @@ import uuid as _uuid
 from typing import Any, ClassVar
 
 from virtwire.api._async.base import RemoteObject
+from virtwire.api.sysvirt_gen import NWFilterConstants
 from virtwire.protocol import remote_gen as r
 
 
-class NWFilter(RemoteObject):
+class NWFilter(NWFilterConstants, RemoteObject):
     """A network filter, as Sys::Virt::NWFilter; compares by UUID."""
 
     __slots__ = ()

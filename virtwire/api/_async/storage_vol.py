@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from virtwire.api._async.base import RemoteObject
+from virtwire.api.sysvirt_gen import StorageVolConstants
 from virtwire.protocol import remote_gen as r
 
 if TYPE_CHECKING:
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
     from virtwire.api._async.stream import Stream
 
 
-class StorageVol(RemoteObject):
+class StorageVol(StorageVolConstants, RemoteObject):
     """A storage volume, as Sys::Virt::StorageVol; compares by key."""
 
     __slots__ = ()

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from virtwire.api._sync.base import RemoteObject
 from virtwire.api._sync.connection_objects import uuid_bytes
+from virtwire.api.sysvirt_gen import NetworkConstants
 from virtwire.errors import Error
 from virtwire.protocol import remote_gen as r
 
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from virtwire.api._sync.network_port import NetworkPort
 
 
-class Network(RemoteObject):
+class Network(NetworkConstants, RemoteObject):
     """A virtual network, as Sys::Virt::Network; compares by UUID."""
 
     __slots__ = ()

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from virtwire.api._sync.base import RemoteObject
+from virtwire.api.sysvirt_gen import NWFilterBindingConstants
 from virtwire.protocol import remote_gen as r
 
 
-class NWFilterBinding(RemoteObject):
+class NWFilterBinding(NWFilterBindingConstants, RemoteObject):
     """A filter binding, as Sys::Virt::NWFilterBinding; compares by port device."""
 
     __slots__ = ()

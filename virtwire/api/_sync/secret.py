@@ -7,10 +7,11 @@ import uuid as _uuid
 from typing import Any, ClassVar
 
 from virtwire.api._sync.base import RemoteObject
+from virtwire.api.sysvirt_gen import SecretConstants
 from virtwire.protocol import remote_gen as r
 
 
-class Secret(RemoteObject):
+class Secret(SecretConstants, RemoteObject):
     """A secret, as Sys::Virt::Secret; compares by UUID."""
 
     __slots__ = ()

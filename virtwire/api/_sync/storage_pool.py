@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from virtwire.api._sync.base import RemoteObject
 from virtwire.api._sync.connection_objects import lookup_each
+from virtwire.api.sysvirt_gen import StoragePoolConstants
 from virtwire.protocol import remote_gen as r
 
 if TYPE_CHECKING:
     from virtwire.api._sync.storage_vol import StorageVol
 
 
-class StoragePool(RemoteObject):
+class StoragePool(StoragePoolConstants, RemoteObject):
     """A storage pool, as Sys::Virt::StoragePool; compares by UUID."""
 
     __slots__ = ()
