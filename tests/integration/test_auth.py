@@ -320,10 +320,11 @@ def test_callback_that_raises_aborts(kind: str, sasl_daemon: Daemon) -> None:
     assert cause is not None and isinstance(cause.__cause__, RuntimeError)
 
 
-def test_positive_return_goes_on_as_in_sys_virt(kind: str, sasl_daemon: Daemon) -> None:
-    # libvirt aborts only on a negative return; Sys::Virt passes the value through.
-    conn = open_auth(kind, sasl_daemon.uri(), callback=answers(status=1))
-    conn.close()
+def test_non_zero_return_aborts(kind: str, sasl_daemon: Daemon) -> None:
+    # Any non-zero return cancels; a callback that returns nothing (None) succeeds.
+    with pytest.raises(AuthCancelledError) as info:
+        open_auth(kind, sasl_daemon.uri(), callback=answers(status=1))
+    assert info.value.message == "authentication failed: Failed to collect auth credentials"
     conn = open_auth(kind, sasl_daemon.uri(), callback=answers(status=None))
     conn.close()
 

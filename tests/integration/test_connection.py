@@ -70,7 +70,8 @@ def test_tcp(kind: str, daemon: Daemon) -> None:
 
 
 def test_tls(kind: str, daemon: Daemon) -> None:
-    conn = open_client(kind, daemon.uri(transport="tls", params={"pkipath": str(daemon.tls.client_pkipath)}))
+    pkipath = str(daemon.tls.client_pkipath)
+    conn = open_client(kind, daemon.uri(transport="tls", params={"pkipath": pkipath}))
     try:
         _check_test_driver(conn)
         assert conn.is_secure() is True

@@ -227,11 +227,6 @@ def test_defaults() -> None:
             "Cannot use direct socket mode for ssh transport",
             Error.ERR_OPERATION_UNSUPPORTED,
         ),
-        (
-            "qemu://h/system?auth=kerberos",
-            "unknown authentication type kerberos",
-            Error.ERR_AUTH_FAILED,
-        ),
         ("/system", "URI '/system' does not include a driver name", Error.ERR_NO_CONNECT),
         (
             "qemu+libssh://h/system?known_hosts_verify=maybe",

@@ -155,7 +155,7 @@ class CredentialSource:
                     f"{COLLECT_FAILED} (the callback raised {type(exc).__name__})",
                     code=AUTH_FAILED,
                 ) from exc
-            if isinstance(status, int) and status < 0:
+            if isinstance(status, int) and status != 0:
                 raise AuthCancelledError(COLLECT_FAILED, code=AUTH_FAILED)
             for index, entry in asked:
                 value = entry.get("result")

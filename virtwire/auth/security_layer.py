@@ -62,7 +62,7 @@ class SecurityLayer(abc.ABC):
             out.append(b"".join([pack(sum(map(len, parts))), *parts]))
         return out
 
-    def feed(self, data: bytes) -> bytes:
+    def feed(self, data: bytes | bytearray | memoryview) -> bytes:
         """Take raw received bytes; return the plaintext of every complete token.
 
         Partial tokens are kept for the next call.  A bad or oversized token

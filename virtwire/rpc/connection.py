@@ -148,7 +148,7 @@ class SecurityLayer(Protocol):
     """A negotiated SASL layer wrapping every byte after authentication."""
 
     def encode(self, data: bytes | bytearray | memoryview) -> list[bytes]: ...
-    def feed(self, data: bytes) -> bytes: ...
+    def feed(self, data: bytes | bytearray | memoryview) -> bytes: ...
 
 
 def _decode_error(frame: memoryview, offset: int) -> Error:
@@ -358,7 +358,7 @@ class RpcConnection:
             return
         self.keepalive.mark_active()
         if self._layer is not None:
-            data = self._layer.feed(bytes(data))
+            data = self._layer.feed(data)
         self._reader.feed(data)
 
     def receive_fds(self, fds: Iterable[int]) -> None:

@@ -128,6 +128,8 @@ class RemoteTarget:
     tls_priority: str | None
     #: ``auth=``: ``sasl``, ``sasl.MECH`` or ``polkit`` (any case), ``None`` for the first offered.
     auth: str | None
+    #: ``authfile=``: the credential file to read (not passed on to the daemon).
+    authfile: str | None
     #: Verify the server's certificate (tls) / host key (ssh); ``no_verify=`` clears it.
     verify: bool
     #: Check our own certificates before connecting; ``no_sanity=`` clears it.
@@ -245,7 +247,7 @@ def parse_uri(
         elif key in _BOOL_PARAMS:
             flags[key] = _parse_bool(pname, pvalue)
         elif key in _DROPPED_PARAMS:
-            pass
+            values[key] = pvalue  # used here, not passed on to the daemon
         else:
             extra.append((pname, pvalue))
             masked_kept.append((pname, pvalue))
@@ -297,15 +299,7 @@ def parse_uri(
     if transport in SSH_TRANSPORTS and proxy == "native" and values.get("netcat") is not None:
         raise _invalid("netcat path not valid with native proxy mode")
 
-    auth = values.get("auth")
-    if auth is not None:
-        low = auth.lower()
-        if low not in ("sasl", "polkit") and not low.startswith("sasl."):
-            raise Error(
-                f"unknown authentication type {auth}",
-                code=Error.ERR_AUTH_FAILED,
-                domain=Error.FROM_REMOTE,
-            )
+    auth = values.get("auth")  # checked after auth_list, as libvirt does
     _check_ssh_options(transport, values)
 
     daemon: str | None = None
@@ -365,6 +359,7 @@ def parse_uri(
         pkipath=values.get("pkipath"),
         tls_priority=values["tls_priority"] if "tls_priority" in values else conf.tls_priority,
         auth=auth,
+        authfile=values.get("authfile"),
         verify=not flags["no_verify"],
         sanity=not flags["no_sanity"],
         tty=not flags["no_tty"],

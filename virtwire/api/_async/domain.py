@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import uuid as _uuid
 import weakref
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from virtwire.api._async.base import RemoteObject
+from virtwire.api._async.base import RemoteObject, UuidMethods
 from virtwire.api.sysvirt_gen import DomainConstants
 from virtwire.api.typed_params import (
     BLOCK_COPY_TYPES,
@@ -122,7 +121,7 @@ def _split_migrate_args(args: Sequence[Any]) -> tuple[dict[str, Any], int]:
     return _migrate_legacy_params(None, dname, uri, bandwidth), int(flags or 0)
 
 
-class Domain(DomainConstants, RemoteObject):
+class Domain(DomainConstants, UuidMethods, RemoteObject):
     """A guest domain, as Sys::Virt::Domain; compares by UUID."""
 
     __slots__ = ()
@@ -131,9 +130,7 @@ class Domain(DomainConstants, RemoteObject):
 
     # ------------------------------------------------------------------ plumbing
 
-    async def _do(self, proc: str, **fields: Any) -> Any:
-        args = getattr(r, f"remote_{proc}_args")(dom=self._ref, **fields)
-        return await self._call(proc, args)
+    _arg: ClassVar[str] = "dom"
 
     def _set_id(self, dom_id: int) -> None:
         ref = self._ref
@@ -174,14 +171,6 @@ class Domain(DomainConstants, RemoteObject):
     def get_id(self) -> int:
         """The domain's id (-1 when it is not running)."""
         return int(self._ref.id)
-
-    def get_uuid(self) -> bytes:
-        """The raw 16-byte UUID."""
-        return bytes(self._ref.uuid)
-
-    def get_uuid_string(self) -> str:
-        """The UUID as ``xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx``."""
-        return str(_uuid.UUID(bytes=bytes(self._ref.uuid)))
 
     def get_name(self) -> str:
         """The domain's name."""

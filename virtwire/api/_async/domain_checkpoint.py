@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from virtwire.api._async.base import RemoteObject
 from virtwire.api.sysvirt_gen import DomainCheckpointConstants
-from virtwire.protocol import remote_gen as r
 
 if TYPE_CHECKING:
     from virtwire.api._async.domain import Domain
@@ -22,9 +21,7 @@ class DomainCheckpoint(DomainCheckpointConstants, RemoteObject):
     def _key(self) -> tuple[Any, ...]:
         return (bytes(self._ref.dom.uuid), self._ref.name)
 
-    async def _do(self, proc: str, **fields: Any) -> Any:
-        args = getattr(r, f"remote_{proc}_args")(checkpoint=self._ref, **fields)
-        return await self._call(proc, args)
+    _arg: ClassVar[str] = "checkpoint"
 
     def _wrap(self, ref: Any) -> DomainCheckpoint:
         return type(self)(self._conn, ref)

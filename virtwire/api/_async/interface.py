@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from virtwire.api._async.base import RemoteObject
 from virtwire.api.sysvirt_gen import InterfaceConstants
-from virtwire.protocol import remote_gen as r
 
 
 class Interface(InterfaceConstants, RemoteObject):
@@ -16,9 +15,7 @@ class Interface(InterfaceConstants, RemoteObject):
 
     _identity: ClassVar[tuple[str, ...]] = ("name", "mac")
 
-    async def _do(self, proc: str, **fields: Any) -> Any:
-        args = getattr(r, f"remote_{proc}_args")(iface=self._ref, **fields)
-        return await self._call(proc, args)
+    _arg: ClassVar[str] = "iface"
 
     def get_name(self) -> str:
         """The interface's name."""

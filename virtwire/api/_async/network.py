@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import uuid as _uuid
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from virtwire.api._async.base import RemoteObject
+from virtwire.api._async.base import RemoteObject, UuidMethods
 from virtwire.api._async.connection_objects import uuid_bytes
 from virtwire.api.sysvirt_gen import NetworkConstants
 from virtwire.errors import Error
@@ -15,16 +14,14 @@ if TYPE_CHECKING:
     from virtwire.api._async.network_port import NetworkPort
 
 
-class Network(NetworkConstants, RemoteObject):
+class Network(NetworkConstants, UuidMethods, RemoteObject):
     """A virtual network, as Sys::Virt::Network; compares by UUID."""
 
     __slots__ = ()
 
     _identity: ClassVar[tuple[str, ...]] = ("uuid",)
 
-    async def _do(self, proc: str, **fields: Any) -> Any:
-        args = getattr(r, f"remote_{proc}_args")(net=self._ref, **fields)
-        return await self._call(proc, args)
+    _arg: ClassVar[str] = "net"
 
     def _port(self, ref: Any) -> NetworkPort:
         from virtwire.api._async.network_port import NetworkPort
@@ -32,14 +29,6 @@ class Network(NetworkConstants, RemoteObject):
         return NetworkPort(self._conn, ref)
 
     # ------------------------------------------------------------------ identity
-
-    def get_uuid(self) -> bytes:
-        """The raw 16-byte UUID."""
-        return bytes(self._ref.uuid)
-
-    def get_uuid_string(self) -> str:
-        """The UUID as ``xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx``."""
-        return str(_uuid.UUID(bytes=bytes(self._ref.uuid)))
 
     def get_name(self) -> str:
         """The network's name."""

@@ -6,7 +6,6 @@ from typing import Any, ClassVar
 
 from virtwire.api._async.base import RemoteObject
 from virtwire.api.sysvirt_gen import NodeDeviceConstants
-from virtwire.protocol import remote_gen as r
 
 
 class NodeDevice(NodeDeviceConstants, RemoteObject):
@@ -16,9 +15,10 @@ class NodeDevice(NodeDeviceConstants, RemoteObject):
 
     _identity: ClassVar[tuple[str, ...]] = ("name",)
 
-    async def _do(self, proc: str, **fields: Any) -> Any:
-        args = getattr(r, f"remote_{proc}_args")(name=self._ref.name, **fields)
-        return await self._call(proc, args)
+    _arg: ClassVar[str] = "name"
+
+    def _arg_value(self) -> Any:
+        return self._ref.name
 
     def get_name(self) -> str:
         """The device's name."""

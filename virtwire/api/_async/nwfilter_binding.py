@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from virtwire.api._async.base import RemoteObject
 from virtwire.api.sysvirt_gen import NWFilterBindingConstants
-from virtwire.protocol import remote_gen as r
 
 
 class NWFilterBinding(NWFilterBindingConstants, RemoteObject):
@@ -19,9 +18,7 @@ class NWFilterBinding(NWFilterBindingConstants, RemoteObject):
     def __repr__(self) -> str:
         return f"<NWFilterBinding {self._ref.portdev!r} {self._ref.filtername!r}>"
 
-    async def _do(self, proc: str, **fields: Any) -> Any:
-        args = getattr(r, f"remote_{proc}_args")(nwfilter=self._ref, **fields)
-        return await self._call(proc, args)
+    _arg: ClassVar[str] = "nwfilter"
 
     def get_port_dev(self) -> str:
         """The name of the port device the filter is bound to."""

@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-import uuid as _uuid
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from virtwire.api._async.base import RemoteObject
+from virtwire.api._async.base import RemoteObject, UuidMethods
 from virtwire.api._async.connection_objects import lookup_each
 from virtwire.api.sysvirt_gen import StoragePoolConstants
-from virtwire.protocol import remote_gen as r
 
 if TYPE_CHECKING:
     from virtwire.api._async.storage_vol import StorageVol
 
 
-class StoragePool(StoragePoolConstants, RemoteObject):
+class StoragePool(StoragePoolConstants, UuidMethods, RemoteObject):
     """A storage pool, as Sys::Virt::StoragePool; compares by UUID."""
 
     __slots__ = ()
 
     _identity: ClassVar[tuple[str, ...]] = ("uuid",)
 
-    async def _do(self, proc: str, **fields: Any) -> Any:
-        args = getattr(r, f"remote_{proc}_args")(pool=self._ref, **fields)
-        return await self._call(proc, args)
+    _arg: ClassVar[str] = "pool"
 
     def _vol(self, ref: Any) -> StorageVol:
         from virtwire.api._async.storage_vol import StorageVol
@@ -31,14 +27,6 @@ class StoragePool(StoragePoolConstants, RemoteObject):
         return StorageVol(self._conn, ref)
 
     # ------------------------------------------------------------------ identity
-
-    def get_uuid(self) -> bytes:
-        """The raw 16-byte UUID."""
-        return bytes(self._ref.uuid)
-
-    def get_uuid_string(self) -> str:
-        """The UUID as ``xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx``."""
-        return str(_uuid.UUID(bytes=bytes(self._ref.uuid)))
 
     def get_name(self) -> str:
         """The pool's name."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from virtwire.api._async.base import RemoteObject
 from virtwire.api.sysvirt_gen import StorageVolConstants
@@ -20,9 +20,7 @@ class StorageVol(StorageVolConstants, RemoteObject):
 
     _identity: ClassVar[tuple[str, ...]] = ("key",)
 
-    async def _do(self, proc: str, **fields: Any) -> Any:
-        args = getattr(r, f"remote_{proc}_args")(vol=self._ref, **fields)
-        return await self._call(proc, args)
+    _arg: ClassVar[str] = "vol"
 
     def get_name(self) -> str:
         """The volume's name, unique in its pool."""

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import uuid as _uuid
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -52,8 +53,43 @@ class RemoteObject:
         name = getattr(self._ref, "name", None) or getattr(self._ref, "key", None)
         return f"<{type(self).__name__} {name!r}>"
 
+    #: The field naming this object in the procedures' ``_args`` structs (``dom``, ``net``…).
+    _arg: ClassVar[str]
+
+    def _arg_value(self) -> Any:
+        """What goes into :attr:`_arg` (the ref itself, for most classes)."""
+        return self._ref
+
     def _call(self, proc: str, args: Any = None) -> Any:
         return self._conn.call(proc, args)
+
+    def _do(self, proc: str, **fields: Any) -> Any:
+        """Call ``proc`` with this object in its ``_args`` struct plus ``fields``."""
+        fields[self._arg] = self._arg_value()
+        args = getattr(_remote_gen(), f"remote_{proc}_args")(**fields)
+        return self._call(proc, args)
+
+
+class UuidMethods:
+    """``get_uuid`` and ``get_uuid_string`` for objects whose ref carries a UUID."""
+
+    __slots__ = ()
+
+    _ref: Any
+
+    def get_uuid(self) -> bytes:
+        """The raw 16-byte UUID."""
+        return bytes(self._ref.uuid)
+
+    def get_uuid_string(self) -> str:
+        """The UUID as ``xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx``."""
+        return str(_uuid.UUID(bytes=bytes(self._ref.uuid)))
+
+
+def _remote_gen() -> Any:
+    from virtwire.protocol import remote_gen
+
+    return remote_gen
 
 
 class Caller:

@@ -126,7 +126,8 @@ class Connection(
                     target.name,
                     self._flags,
                     auth_pref=target.auth,
-                    credentials=self._credentials(),
+                    credentials=self._credentials(target),
+                    host=target.hostname,
                 )
             )
         except BaseException:
@@ -146,16 +147,20 @@ class Connection(
             rt.start_keepalive(*self._keepalive)
         return self
 
-    def _credentials(self) -> Any:
+    def _credentials(self, target: RemoteTarget) -> Any:
+        """Sys::Virt's rules: ``callback``/``credlist`` count only with ``auth``; values from
+        libvirt's credential file (auth.conf) answer first."""
         from virtwire.auth import credentials
+        from virtwire.auth.auth_conf import preset_credentials
 
+        preset = preset_credentials(target.host, authfile=target.authfile)
+        if not self._auth:
+            return credentials.CredentialSource((), None, preset=preset)
         if self._callback is not None:
             return credentials.CredentialSource(
-                self._credlist or credentials.DEFAULT_CREDTYPES, self._callback
+                self._credlist or credentials.DEFAULT_CREDTYPES, self._callback, preset=preset
             )
-        if self._auth:
-            return credentials.console_credentials()
-        return credentials.CredentialSource((), None)
+        return credentials.console_credentials(preset)
 
     def close(self) -> None:
         """Close the connection (sends ``connect_close``); calling it twice is harmless."""

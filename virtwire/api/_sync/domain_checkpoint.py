@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from virtwire.api._sync.base import RemoteObject
 from virtwire.api.sysvirt_gen import DomainCheckpointConstants
-from virtwire.protocol import remote_gen as r
 
 if TYPE_CHECKING:
     from virtwire.api._sync.domain import Domain
@@ -23,9 +22,7 @@ class DomainCheckpoint(DomainCheckpointConstants, RemoteObject):
     def _key(self) -> tuple[Any, ...]:
         return (bytes(self._ref.dom.uuid), self._ref.name)
 
-    def _do(self, proc: str, **fields: Any) -> Any:
-        args = getattr(r, f"remote_{proc}_args")(checkpoint=self._ref, **fields)
-        return self._call(proc, args)
+    _arg: ClassVar[str] = "checkpoint"
 
     def _wrap(self, ref: Any) -> DomainCheckpoint:
         return type(self)(self._conn, ref)

@@ -24,9 +24,7 @@ class DomainSnapshot(DomainSnapshotConstants, RemoteObject):
     def _key(self) -> tuple[Any, ...]:
         return (bytes(self._ref.dom.uuid), self._ref.name)
 
-    def _do(self, proc: str, **fields: Any) -> Any:
-        args = getattr(r, f"remote_{proc}_args")(snap=self._ref, **fields)
-        return self._call(proc, args)
+    _arg: ClassVar[str] = "snap"
 
     def _wrap(self, ref: Any) -> DomainSnapshot:
         return type(self)(self._conn, ref)

@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-import uuid as _uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from virtwire.api._sync.base import RemoteObject
+from virtwire.api._sync.base import RemoteObject, UuidMethods
 from virtwire.api.sysvirt_gen import NetworkPortConstants
 from virtwire.api.typed_params import UINT, pack_typed_params, param_types, unpack_typed_params
-from virtwire.protocol import remote_gen as r
 
 if TYPE_CHECKING:
     from virtwire.api._sync.network import Network
@@ -27,7 +25,7 @@ PORT_PARAM_TYPES: dict[str, int] = {
 }
 
 
-class NetworkPort(NetworkPortConstants, RemoteObject):
+class NetworkPort(NetworkPortConstants, UuidMethods, RemoteObject):
     """A network port, as Sys::Virt::NetworkPort; compares by UUID."""
 
     __slots__ = ()
@@ -37,17 +35,7 @@ class NetworkPort(NetworkPortConstants, RemoteObject):
     def __repr__(self) -> str:
         return f"<NetworkPort {self.get_uuid_string()}>"
 
-    def _do(self, proc: str, **fields: Any) -> Any:
-        args = getattr(r, f"remote_{proc}_args")(port=self._ref, **fields)
-        return self._call(proc, args)
-
-    def get_uuid(self) -> bytes:
-        """The raw 16-byte UUID."""
-        return bytes(self._ref.uuid)
-
-    def get_uuid_string(self) -> str:
-        """The UUID as ``xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx``."""
-        return str(_uuid.UUID(bytes=bytes(self._ref.uuid)))
+    _arg: ClassVar[str] = "port"
 
     def get_network(self) -> Network:
         """The network this port belongs to."""

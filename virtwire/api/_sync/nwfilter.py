@@ -3,32 +3,20 @@
 
 from __future__ import annotations
 
-import uuid as _uuid
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from virtwire.api._sync.base import RemoteObject
+from virtwire.api._sync.base import RemoteObject, UuidMethods
 from virtwire.api.sysvirt_gen import NWFilterConstants
-from virtwire.protocol import remote_gen as r
 
 
-class NWFilter(NWFilterConstants, RemoteObject):
+class NWFilter(NWFilterConstants, UuidMethods, RemoteObject):
     """A network filter, as Sys::Virt::NWFilter; compares by UUID."""
 
     __slots__ = ()
 
     _identity: ClassVar[tuple[str, ...]] = ("uuid",)
 
-    def _do(self, proc: str, **fields: Any) -> Any:
-        args = getattr(r, f"remote_{proc}_args")(nwfilter=self._ref, **fields)
-        return self._call(proc, args)
-
-    def get_uuid(self) -> bytes:
-        """The raw 16-byte UUID."""
-        return bytes(self._ref.uuid)
-
-    def get_uuid_string(self) -> str:
-        """The UUID as ``xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx``."""
-        return str(_uuid.UUID(bytes=bytes(self._ref.uuid)))
+    _arg: ClassVar[str] = "nwfilter"
 
     def get_name(self) -> str:
         """The filter's name."""

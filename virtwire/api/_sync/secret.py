@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-import uuid as _uuid
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from virtwire.api._sync.base import RemoteObject
+from virtwire.api._sync.base import RemoteObject, UuidMethods
 from virtwire.api.sysvirt_gen import SecretConstants
-from virtwire.protocol import remote_gen as r
 
 
-class Secret(SecretConstants, RemoteObject):
+class Secret(SecretConstants, UuidMethods, RemoteObject):
     """A secret, as Sys::Virt::Secret; compares by UUID."""
 
     __slots__ = ()
@@ -21,17 +19,7 @@ class Secret(SecretConstants, RemoteObject):
     def __repr__(self) -> str:
         return f"<Secret {self.get_uuid_string()} {self._ref.usageID!r}>"
 
-    def _do(self, proc: str, **fields: Any) -> Any:
-        args = getattr(r, f"remote_{proc}_args")(secret=self._ref, **fields)
-        return self._call(proc, args)
-
-    def get_uuid(self) -> bytes:
-        """The raw 16-byte UUID."""
-        return bytes(self._ref.uuid)
-
-    def get_uuid_string(self) -> str:
-        """The UUID as ``xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx``."""
-        return str(_uuid.UUID(bytes=bytes(self._ref.uuid)))
+    _arg: ClassVar[str] = "secret"
 
     def get_usage_type(self) -> int:
         """What the secret is for (``Secret.USAGE_TYPE_*``)."""
