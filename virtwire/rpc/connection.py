@@ -74,6 +74,10 @@ CLOSE_REASON_EOF: Final = 1
 CLOSE_REASON_KEEPALIVE: Final = 2
 CLOSE_REASON_CLIENT: Final = 3
 
+#: (program, procedure) of the calls whose replies carry file descriptors:
+#: REMOTE_PROC_DOMAIN_OPEN_GRAPHICS_FD and LXC_PROC_DOMAIN_OPEN_NAMESPACE.
+FD_REPLIES: Final = frozenset({(0x20008086, 343), (0x00068000, 1)})
+
 _U32: Final = struct.Struct(">I")
 _HOLE: Final = struct.Struct(">qI")
 
@@ -123,7 +127,7 @@ _TRANSITIONS: Final[dict[tuple[State, Input], State]] = {
 
 
 class _Call:
-    __slots__ = ("serial", "proc", "token", "abandoned", "stream")
+    __slots__ = ("serial", "proc", "token", "abandoned", "stream", "fd_reply")
 
     def __init__(self, serial: int, proc: ProcedureLike, token: Any, stream: bool) -> None:
         self.serial = serial
@@ -131,6 +135,7 @@ class _Call:
         self.token = token
         self.abandoned = False
         self.stream = stream
+        self.fd_reply = False
 
 
 class _Stream:
@@ -180,6 +185,7 @@ class RpcConnection:
         self._events: deque[Any] = deque()
         self._fds: deque[int] = deque()
         self._held: tuple[_Call, memoryview, int, int] | None = None  # reply waiting for fds
+        self._fd_replies = 0  # pending calls in FD_REPLIES
         self._layer: SecurityLayer | None = None
         self.keepalive = Keepalive()
         self.state = State.OPEN
@@ -259,7 +265,10 @@ class RpcConnection:
             raise LocalProtocolError(f"{proc.name} takes no arguments")
         framing.seal(out)
         self._serial = serial
-        self._calls[serial] = _Call(serial, proc, token, stream is not None)
+        call = self._calls[serial] = _Call(serial, proc, token, stream is not None)
+        if (proc.program, proc.number) in FD_REPLIES:
+            call.fd_reply = True
+            self._fd_replies += 1
         if stream is not None:
             self._streams[serial] = _Stream(serial, proc, stream)
         self._queue(out)
@@ -322,6 +331,16 @@ class RpcConnection:
             self._out.append(out)
         else:
             self._out.extend(self._layer.encode(out))
+
+    @property
+    def has_fds_to_send(self) -> bool:
+        """True when queued bytes must be followed by file descriptors."""
+        return bool(self._out_fds)
+
+    @property
+    def expects_fds(self) -> bool:
+        """True while a reply may bring file descriptors (read with ``recvmsg`` then)."""
+        return self._fd_replies > 0 or self._held is not None
 
     @property
     def has_output(self) -> bool:
@@ -454,6 +473,8 @@ class RpcConnection:
     def _reply(
         self, call: _Call, frame: memoryview, status: int, offset: int, fds: tuple[int, ...]
     ) -> Reply | CallFailed | None:
+        if call.fd_reply:
+            self._fd_replies -= 1
         if call.abandoned:
             for fd in fds:
                 os.close(fd)
@@ -615,6 +636,7 @@ class RpcConnection:
             if stream.serial not in self._calls:
                 events.append(StreamFailed(stream.serial, stream.token, error))
         self._calls.clear()
+        self._fd_replies = 0
         self._streams.clear()
         self._held = None
         while self._fds:

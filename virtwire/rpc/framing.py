@@ -109,7 +109,11 @@ class FrameReader:
         if not want:
             if self._buffered < LEN_SIZE:
                 return None
-            want = _U32.unpack(self._peek(LEN_SIZE))[0]
+            first = self._chunks[0]
+            if len(first) - self._offset >= LEN_SIZE:
+                want = _U32.unpack_from(first, self._offset)[0]
+            else:
+                want = _U32.unpack(self._peek(LEN_SIZE))[0]
             if want < PAYLOAD_OFFSET:
                 raise RemoteProtocolError(
                     f"packet {want} bytes received from server too small, "

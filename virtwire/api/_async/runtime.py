@@ -142,7 +142,7 @@ class AsyncRuntime(RuntimeBase):
         core = self.core
         try:
             while True:
-                if self._can_fds:
+                if self._can_fds and core.expects_fds:
                     data, fds, _, _ = socket.recv_fds(sock, _READ_SIZE, 32)
                     if fds:
                         core.receive_fds(fds)

@@ -108,14 +108,19 @@ class BlockingRuntime(RuntimeBase):
         if fds and not self._can_fds:
             raise fds_unsupported()
         waiter = _Waiter()
+        core = self.core
         with self._lock:
-            self.core.check_open()
-            serial = self.core.send_call(proc, args, token=waiter, fds=fds, stream=stream)
+            serial = core.send_call(proc, args, token=waiter, fds=fds, stream=stream)
             if stream is not None:
                 stream.bind(self, serial)
             self._callers += 1
+            direct = not core.has_fds_to_send
+            data = core.data_to_send() if direct else b""
         try:
-            self._flush()
+            if direct:
+                self._send(data)
+            else:
+                self._flush()
             timeout = self.default_timeout if timeout is None else timeout
             deadline = None if timeout is None or timeout <= 0 else time.monotonic() + timeout
             if not self._wait(waiter, deadline):
@@ -214,7 +219,7 @@ class BlockingRuntime(RuntimeBase):
                 return
         fds: list[int] = []
         try:
-            if self._can_fds:
+            if self._can_fds and core.expects_fds:
                 data, fds, _, _ = socket.recv_fds(sock, _READ_SIZE, 32)
             else:
                 data = sock.recv(_READ_SIZE)
@@ -274,6 +279,18 @@ class BlockingRuntime(RuntimeBase):
                 self._bg_cond.notify()
             else:
                 self.dispatch_stream_event(event)
+
+    def _send(self, data: bytes | bytearray) -> None:
+        """Write bytes already taken from the core."""
+        if not data:
+            return
+        try:
+            with self._send_lock:
+                self._sock.sendall(data)
+        except (OSError, ssl.SSLError) as exc:
+            with self._lock:
+                self.core.connection_lost(io_error(exc, "write to"))
+                self._process()
 
     def _flush(self) -> None:
         with self._send_lock:
