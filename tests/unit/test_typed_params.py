@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from virtwire.api import typed_params as tp
+from virtwire.errors import Error
 from virtwire.protocol.remote_gen import (
     pack_remote_typed_param,
     remote_typed_param,
@@ -51,11 +52,11 @@ def test_pack_string_list_repeats_field_and_skips_none() -> None:
 
 
 def test_pack_rejects_out_of_range_and_unknown_values() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(Error):
         tp.pack_typed_params({"x": -1}, {"x": tp.UINT})
-    with pytest.raises(ValueError):
+    with pytest.raises(Error):
         tp.pack_typed_params({"x": 2**31}, {"x": tp.INT})
-    with pytest.raises(TypeError):
+    with pytest.raises(Error):
         tp.pack_typed_params({"x": object()})
 
 

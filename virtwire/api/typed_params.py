@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from virtwire.constants_gen import virTypedParameterFlags, virTypedParameterType
+from virtwire.errors import Error
 from virtwire.protocol.remote_gen import remote_typed_param, remote_typed_param_value
 
 INT: Final = int(virTypedParameterType.VIR_TYPED_PARAM_INT)
@@ -91,6 +92,10 @@ IOTHREAD_PARAM_TYPES: Final[dict[str, int]] = {
 }
 
 
+
+def _invalid(message: str) -> Error:
+    return Error(message, code=Error.ERR_INVALID_ARG, domain=Error.FROM_NONE)
+
 def guess_type(value: Any) -> int:
     """The typed-parameter type a Python value travels as when no table names it."""
     if isinstance(value, bool):
@@ -101,7 +106,7 @@ def guess_type(value: Any) -> int:
         return DOUBLE
     if isinstance(value, (str, bytes)):
         return STRING
-    raise TypeError(f"cannot send {type(value).__name__} as a typed parameter")
+    raise _invalid(f"cannot send {type(value).__name__} as a typed parameter")
 
 
 def _coerce(name: str, ptype: int, value: Any) -> int | float | str:
@@ -117,9 +122,9 @@ def _coerce(name: str, ptype: int, value: Any) -> int | float | str:
         number = int(value)
         low, high = _RANGES[ptype]
         if not low <= number <= high:
-            raise ValueError(f"typed parameter {name!r}: {number} is out of range")
+            raise _invalid(f"typed parameter {name!r}: {number} is out of range")
         return number
-    raise ValueError(f"typed parameter {name!r}: unknown type {ptype}")
+    raise _invalid(f"typed parameter {name!r}: unknown type {ptype}")
 
 
 def pack_typed_params(

@@ -187,7 +187,11 @@ class EventMethods(Caller):
         ends when the connection closes.
         """
         if family not in FAMILIES:
-            raise ValueError(f"unknown event family {family!r}")
+            raise Error(
+                f"unknown event family {family!r}",
+                code=Error.ERR_INVALID_ARG,
+                domain=Error.FROM_NONE,
+            )
         return EventStream(self, FAMILIES[family], eventID, obj, maxsize)
 
     # ------------------------------------------------------------------ machinery
@@ -259,7 +263,9 @@ class EventMethods(Caller):
                 domain=domain,
             )
         if not callable(callback):
-            raise TypeError("callback must be callable")
+            raise Error(
+                "callback must be callable", code=Error.ERR_INVALID_ARG, domain=Error.FROM_NONE
+            )
         self._install_handlers(family)
         state = self._event_state()
         registry = state.registry
