@@ -532,19 +532,18 @@ def test_screenshot_on_test_driver(kind: str, daemon: Daemon) -> None:
         assert png.startswith(PNG_SIGNATURE)
         if TEST_SCREENSHOT.exists():
             assert png == TEST_SCREENSHOT.read_bytes()
-        # the Domain class's method (the Domain helper's), over the same wire path
+        # the Domain class's method, over the same wire path
         domain_cls = virtwire.Domain if kind == "sync" else virtwire.aio.Domain
-        if hasattr(domain_cls, "screenshot"):
-            st = new_stream(client, kind)
-            obj = domain_cls(client if kind == "sync" else client.conn, dom)
-            if kind == "sync":
-                mime = obj.screenshot(st, 0)
-            else:
-                mime = client.loop_thread.run(obj.screenshot(st.st, 0))
-            assert mime == "image/png"
-            out = io.BytesIO()
-            st.recv_all(lambda _st, data, nbytes: out.write(data))
-            st.finish()
-            assert out.getvalue() == png
+        st = new_stream(client, kind)
+        obj = domain_cls(client if kind == "sync" else client.conn, dom)
+        if kind == "sync":
+            mime = obj.screenshot(st, 0)
+        else:
+            mime = client.loop_thread.run(obj.screenshot(st.st, 0))
+        assert mime == "image/png"
+        out = io.BytesIO()
+        st.recv_all(lambda _st, data, nbytes: out.write(data))
+        st.finish()
+        assert out.getvalue() == png
     finally:
         client.close()
