@@ -474,7 +474,7 @@ def test_polkit(kind: str, polkit_daemon: Daemon) -> None:
     D-Bus code, exactly as virsh reports it.
     """
     if os.geteuid() != 0:
-        pytest.skip("needs root to run the daemon and a client as another user")
+        unavailable("needs root to run the daemon and a client as another user")
     conn = open_client(kind, polkit_daemon.uri())
     try:
         assert conn.session.auth == AUTH_NONE

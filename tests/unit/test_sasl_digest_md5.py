@@ -9,6 +9,7 @@ import ctypes
 import ctypes.util
 import hashlib
 import hmac
+import os
 import struct
 from collections.abc import Callable
 from typing import Any
@@ -191,7 +192,8 @@ def slidebits(k: bytes) -> bytes:
 _libcrypto_name = ctypes.util.find_library("crypto")
 LIBCRYPTO = ctypes.CDLL(_libcrypto_name) if _libcrypto_name else None
 needs_libcrypto = pytest.mark.skipif(
-    LIBCRYPTO is None or not hasattr(LIBCRYPTO, "DES_ede3_cbc_encrypt"),
+    (LIBCRYPTO is None or not hasattr(LIBCRYPTO, "DES_ede3_cbc_encrypt"))
+    and os.environ.get("CI", "").lower() not in ("1", "true", "yes"),
     reason="libcrypto's DES API is not available",
 )
 

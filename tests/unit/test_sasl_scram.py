@@ -6,6 +6,7 @@ import base64
 from typing import Any
 
 import pytest
+import scramp
 
 from virtwire.auth import CRED_AUTHNAME, CRED_PASSPHRASE, CRED_USERNAME, CredentialSource
 from virtwire.auth.mechanism import SaslParams
@@ -109,8 +110,6 @@ def test_secret_not_in_repr() -> None:
     client.start()
     assert "hunter2" not in repr(client)
 
-
-scramp = pytest.importorskip("scramp")
 
 
 @pytest.mark.parametrize(
