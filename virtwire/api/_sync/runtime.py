@@ -121,53 +121,62 @@ class BlockingRuntime(RuntimeBase):
                 self._send(data)
             else:
                 self._flush()
-            timeout = self.default_timeout if timeout is None else timeout
-            deadline = None if timeout is None or timeout <= 0 else time.monotonic() + timeout
-            if not self._wait(waiter, deadline):
-                with self._lock:
-                    self.core.abandon(serial)
-                self._flush()
-                raise CallTimeoutError(f"no reply to {proc.name} within {timeout:g} s")
-        finally:
+        except BaseException:
             with self._lock:
                 self._callers -= 1
-                self._last_active = time.monotonic()
+            raise
+        timeout = self.default_timeout if timeout is None else timeout
+        deadline = None if timeout is None or timeout <= 0 else time.monotonic() + timeout
+        if not self._wait(waiter, deadline):  # gives back our count in self._callers
+            with self._lock:
+                self.core.abandon(serial)
+            self._flush()
+            raise CallTimeoutError(f"no reply to {proc.name} within {timeout:g} s")
         if waiter.error is not None:
             raise waiter.error
         return waiter.value
 
     def _wait(self, waiter: _Waiter, deadline: float | None) -> bool:
-        """Wait for ``waiter``, reading when nobody else does; False on timeout."""
+        """Wait for ``waiter``, reading when nobody else does; False on timeout.
+
+        The caller counted itself in ``_callers``; this gives the count back."""
         lock = self._lock
         with lock:
-            while not waiter.done:
-                if deadline is not None and time.monotonic() >= deadline:
-                    return False
-                if not self._reading:
-                    self._reading = True
-                    lock.release()
-                    try:
-                        self._read_once(deadline, self._poll)
-                    finally:
-                        lock.acquire()
-                        self._reading = False
-                        self._hand_over()
-                    continue
-                if self._bg_reading:
-                    self._wake_w.send(b"\0")
-                if waiter.wake is None:
-                    waiter.wake = threading.Lock()
-                    waiter.wake.acquire()
-                waiter.signaled = False
-                self._followers.append(waiter)
-                lock.release()
+            try:
+                return self._wait_locked(waiter, deadline)
+            finally:
+                self._callers -= 1
+                self._last_active = time.monotonic()
+
+    def _wait_locked(self, waiter: _Waiter, deadline: float | None) -> bool:
+        """:meth:`_wait` with the lock held."""
+        lock = self._lock
+        while not waiter.done:
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            if not self._reading:
+                self._reading = True
                 try:
-                    waiter.wake.acquire(
-                        True, -1 if deadline is None else max(0.0, deadline - time.monotonic())
-                    )
+                    self._read_locked(deadline, self._poll)
                 finally:
-                    lock.acquire()
-                    self._followers.remove(waiter)
+                    self._reading = False
+                    self._hand_over()
+                continue
+            if self._bg_reading:
+                self._wake_w.send(b"\0")
+            if waiter.wake is None:
+                waiter.wake = threading.Lock()
+                waiter.wake.acquire()
+            waiter.signaled = False
+            self._followers.append(waiter)
+            lock.release()
+            try:
+                waiter.wake.acquire(
+                    True, -1 if deadline is None else max(0.0, deadline - time.monotonic())
+                )
+            finally:
+                lock.acquire()
+                self._followers.remove(waiter)
         return True
 
     def _hand_over(self) -> None:
@@ -198,45 +207,57 @@ class BlockingRuntime(RuntimeBase):
 
     # ------------------------------------------------------------------ I/O
 
-    def _read_once(self, deadline: float | None, poller: Any) -> None:
-        """Wait for input until ``deadline`` (or the keepalive's), read once, process."""
+    def _read_locked(self, deadline: float | None, poller: Any) -> None:
+        """Wait for input until ``deadline`` (or the keepalive's), read once, process.
+
+        Called with the lock held by the thread holding the reader role; the lock is
+        released only around the blocking system calls.
+        """
+        lock = self._lock
         sock = self._sock
         core = self.core
-        if poller is self._poll and deadline is None:
-            pass  # a plain blocking read: the background thread watches keepalive meanwhile
-        elif not (self._tls and sock.pending()):
-            until = core.next_deadline()
-            if deadline is not None and (until is None or deadline < until):
-                until = deadline
-            ms = None if until is None else max(0, int((until - time.monotonic()) * 1000) + 1)
-            ready = poller.poll(ms)
-            if not ready or all(fd != sock.fileno() for fd, _ in ready):
-                self._drain_wake()
-                with self._lock:
-                    core.tick(time.monotonic())
-                    self._process()
-                self._flush()
-                return
-        fds: list[int] = []
+        lock.release()
         try:
-            if self._can_fds and core.expects_fds:
-                data, fds, _, _ = socket.recv_fds(sock, _READ_SIZE, 32)
+            if poller is self._poll and deadline is None:
+                ready = True  # a plain blocking read: the dispatch thread watches keepalive
+            elif self._tls and sock.pending():
+                ready = True
             else:
-                data = sock.recv(_READ_SIZE)
-        except (OSError, ssl.SSLError) as exc:
-            with self._lock:
-                core.connection_lost(io_error(exc, "read from"))
-                self._process()
-            return
-        with self._lock:
+                until = core.next_deadline()
+                if deadline is not None and (until is None or deadline < until):
+                    until = deadline
+                ms = None if until is None else max(0, int((until - time.monotonic()) * 1000) + 1)
+                events = poller.poll(ms)
+                ready = any(fd == sock.fileno() for fd, _ in events)
+                if not ready:
+                    self._drain_wake()
+            fds: list[int] = []
+            failure: Error | None = None
+            data = b""
+            if ready:
+                try:
+                    if self._can_fds and core.expects_fds:
+                        data, fds, _, _ = socket.recv_fds(sock, _READ_SIZE, 32)
+                    else:
+                        data = sock.recv(_READ_SIZE)
+                except (OSError, ssl.SSLError) as exc:
+                    failure = io_error(exc, "read from")
+        finally:
+            lock.acquire()
+        if failure is not None:
+            core.connection_lost(failure)
+        elif ready:
             if fds:
                 core.receive_fds(fds)
             core.receive_data(data)
-            core.tick(time.monotonic())
-            self._process()
-            flush = core.has_output
-        if flush:
-            self._flush()
+        core.tick(time.monotonic())
+        self._process()
+        if core.has_output:
+            lock.release()
+            try:
+                self._flush()
+            finally:
+                lock.acquire()
 
     def _drain_wake(self) -> None:
         try:
@@ -354,7 +375,8 @@ class BlockingRuntime(RuntimeBase):
             if reading:
                 try:
                     self._flush()
-                    self._read_once(None, self._bg_poll)
+                    with lock:
+                        self._read_locked(None, self._bg_poll)
                 finally:
                     with lock:
                         self._reading = self._bg_reading = False
@@ -411,12 +433,7 @@ class BlockingRuntime(RuntimeBase):
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
             self._callers += 1
-        try:
-            return self._wait(waiter, deadline)
-        finally:
-            with self._lock:
-                self._callers -= 1
-                self._last_active = time.monotonic()
+        return self._wait(waiter, deadline)  # gives back the count in self._callers
 
     def stream_send(self, serial: int, data: bytes | memoryview) -> None:
         """Send stream bytes (blocks while the socket is full: that is the flow control)."""
