@@ -153,19 +153,15 @@ def pack_typed_params(
     return out
 
 
-def _value(param: remote_typed_param) -> Any:
-    v = param.value
-    if v.type == BOOLEAN:
-        return 1 if v.value else 0
-    return v.value
-
-
 def unpack_typed_params(params: Iterable[remote_typed_param]) -> dict[str, Any]:
     """Turn wire parameters into ``{field: value}``; repeated fields become lists."""
     out: dict[str, Any] = {}
     for param in params:
         name = param.field
-        value = _value(param)
+        v = param.value
+        value = v.value
+        if v.type == BOOLEAN:
+            value = 1 if value else 0
         if name in out:
             previous = out[name]
             if isinstance(previous, list):

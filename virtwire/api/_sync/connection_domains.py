@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid as _uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -35,16 +36,22 @@ def _uuid_bytes(value: str | bytes) -> bytes:
         ) from None
 
 
+
+@functools.cache
+def _domain_class() -> type[Domain]:
+    """The Domain class, imported once on first use."""
+    from virtwire.api._sync.domain import Domain
+
+    return Domain
+
 class DomainMethods(Caller):
     """Connection methods about domains (define, create, look up, list, save images, stats)."""
 
     __slots__ = ()
 
     def _domain(self, ref: Any) -> Domain:
-        from virtwire.api._sync.domain import Domain
-
         conn: Any = self
-        return Domain(conn, ref)
+        return _domain_class()(conn, ref)
 
     # ------------------------------------------------------------------ create, define
 
@@ -219,7 +226,9 @@ class DomainMethods(Caller):
         refs = [d.ref for d in doms] if doms else []
         args = _r().remote_connect_get_all_domain_stats_args(doms=refs, stats=stats, flags=flags)
         ret = self.call("connect_get_all_domain_stats", args)
+        domain = _domain_class()
+        conn: Any = self
         return [
-            {"dom": self._domain(rec.dom), "data": unpack_typed_params(rec.params)}
+            {"dom": domain(conn, rec.dom), "data": unpack_typed_params(rec.params)}
             for rec in ret.retStats
         ]

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import functools
 import uuid as _uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from virtwire.api._sync.base import Caller
 from virtwire.errors import Error
@@ -54,6 +55,36 @@ def lookup_each(names: list[Any], lookup: Callable[[Any], Any]) -> list[Any]:
     return out
 
 
+class _Classes(NamedTuple):
+    """The object classes this module wraps references in."""
+
+    Network: type[Network]
+    StoragePool: type[StoragePool]
+    StorageVol: type[StorageVol]
+    NodeDevice: type[NodeDevice]
+    Interface: type[Interface]
+    Secret: type[Secret]
+    NWFilter: type[NWFilter]
+    NWFilterBinding: type[NWFilterBinding]
+
+
+@functools.cache
+def _classes() -> _Classes:
+    """The object classes, imported once on first use (they import this module)."""
+    from virtwire.api._sync.interface import Interface
+    from virtwire.api._sync.network import Network
+    from virtwire.api._sync.node_device import NodeDevice
+    from virtwire.api._sync.nwfilter import NWFilter
+    from virtwire.api._sync.nwfilter_binding import NWFilterBinding
+    from virtwire.api._sync.secret import Secret
+    from virtwire.api._sync.storage_pool import StoragePool
+    from virtwire.api._sync.storage_vol import StorageVol
+
+    return _Classes(
+        Network, StoragePool, StorageVol, NodeDevice, Interface, Secret, NWFilter, NWFilterBinding
+    )
+
+
 class ObjectMethods(Caller):
     """Connection methods about networks, storage, node devices, interfaces, secrets and filters."""
 
@@ -65,44 +96,28 @@ class ObjectMethods(Caller):
         return self
 
     def _network(self, ref: Any) -> Network:
-        from virtwire.api._sync.network import Network
-
-        return Network(self._conn(), ref)
+        return _classes().Network(self._conn(), ref)
 
     def _pool(self, ref: Any) -> StoragePool:
-        from virtwire.api._sync.storage_pool import StoragePool
-
-        return StoragePool(self._conn(), ref)
+        return _classes().StoragePool(self._conn(), ref)
 
     def _vol(self, ref: Any) -> StorageVol:
-        from virtwire.api._sync.storage_vol import StorageVol
-
-        return StorageVol(self._conn(), ref)
+        return _classes().StorageVol(self._conn(), ref)
 
     def _node_device(self, ref: Any) -> NodeDevice:
-        from virtwire.api._sync.node_device import NodeDevice
-
-        return NodeDevice(self._conn(), ref)
+        return _classes().NodeDevice(self._conn(), ref)
 
     def _interface(self, ref: Any) -> Interface:
-        from virtwire.api._sync.interface import Interface
-
-        return Interface(self._conn(), ref)
+        return _classes().Interface(self._conn(), ref)
 
     def _secret(self, ref: Any) -> Secret:
-        from virtwire.api._sync.secret import Secret
-
-        return Secret(self._conn(), ref)
+        return _classes().Secret(self._conn(), ref)
 
     def _nwfilter(self, ref: Any) -> NWFilter:
-        from virtwire.api._sync.nwfilter import NWFilter
-
-        return NWFilter(self._conn(), ref)
+        return _classes().NWFilter(self._conn(), ref)
 
     def _nwfilter_binding(self, ref: Any) -> NWFilterBinding:
-        from virtwire.api._sync.nwfilter_binding import NWFilterBinding
-
-        return NWFilterBinding(self._conn(), ref)
+        return _classes().NWFilterBinding(self._conn(), ref)
 
     def _num(self, proc: str, args: Any = None) -> int:
         return int((self.call(proc, args)).num)
