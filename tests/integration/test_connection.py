@@ -413,3 +413,32 @@ def test_events_are_dispatched_in_order(kind: str, test_uri: str) -> None:
         )
     finally:
         conn.close()
+
+
+def test_shutdown_wakes_a_thread_blocked_in_a_call(kind: str, tmp_daemon: Daemon) -> None:
+    conn = open_client(kind, tmp_daemon.uri(), keepalive=None)
+    outcome: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            conn.get_type()
+        except BaseException as exc:  # noqa: BLE001
+            outcome.append(exc)
+
+    tmp_daemon.pause()
+    try:
+        t = threading.Thread(target=call)
+        t.start()
+        time.sleep(0.3)
+        start = time.monotonic()
+        if kind == "sync":
+            conn.runtime.shutdown()
+        else:
+            conn.loop_thread.loop.call_soon_threadsafe(conn.conn.runtime.shutdown)
+        t.join(5)
+        assert not t.is_alive() and time.monotonic() - start < 2
+        assert len(outcome) == 1 and isinstance(outcome[0], virtwire.ConnectionClosedError)
+        assert not conn.is_alive()
+    finally:
+        tmp_daemon.resume()
+        conn.close()

@@ -410,6 +410,7 @@ class BlockingRuntime(RuntimeBase):
         self._wake_w.close()
 
     def _close_transport(self) -> None:
+        self._unblock_reader()  # a thread blocked in recv() is not woken by close() alone
         try:
             self.transport.close()
         except OSError:
