@@ -442,3 +442,18 @@ def test_shutdown_wakes_a_thread_blocked_in_a_call(kind: str, tmp_daemon: Daemon
     finally:
         tmp_daemon.resume()
         conn.close()
+
+
+def test_dropped_connection_releases_its_thread_and_socket(test_uri: str) -> None:
+    import gc
+
+    before = {t.ident for t in threading.enumerate()}
+    conn = virtwire.Connection(test_uri)
+    assert conn.get_type() == "TEST"
+    thread = next(t for t in threading.enumerate() if t.ident not in before)
+    sock = conn.runtime.transport.sock
+    del conn
+    gc.collect()
+    thread.join(5)
+    assert not thread.is_alive()
+    assert sock.fileno() == -1  # closed

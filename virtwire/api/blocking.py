@@ -30,3 +30,13 @@ class Connection(_connection.Connection):
             address=address, timeout=timeout, keepalive=keepalive,
         )
         self.open()
+
+    def __del__(self) -> None:
+        # Dropped without close(): release the socket and the dispatch thread (no RPC, as
+        # garbage collection may run anywhere). The daemon sees the socket close.
+        rt = getattr(self, "_rt", None)
+        if rt is not None and not rt.forked:
+            try:
+                rt.shutdown(wait=False)
+            except Exception:  # noqa: BLE001 - nothing can be reported from a finalizer
+                pass

@@ -10,6 +10,7 @@ fall back to the legacy procedures and are filtered by domain here, as libvirt d
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -220,8 +221,12 @@ class EventMethods(Caller):
         state.installed.add(family.name)
 
     def _handler(self, family: Family, kind: EventKind, legacy: bool) -> Callable[[Any], None]:
+        ref = weakref.ref(self)  # the runtime must not keep the connection alive
+
         def handle(message: Any) -> None:
-            self._dispatch(family, kind, legacy, message.value)
+            conn = ref()
+            if conn is not None:
+                conn._dispatch(family, kind, legacy, message.value)
 
         return handle
 

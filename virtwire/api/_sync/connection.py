@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
@@ -136,12 +137,25 @@ class Connection(
         self._rt = rt
         self._target = target
         self._session = session
-        rt.add_close_handler(self._on_closed)
+        # The runtime (kept alive by its I/O) must not keep this object alive: weak handlers.
+        ref = weakref.ref(self)
+
+        def on_closed(event: ConnectionClosed) -> None:
+            conn = ref()
+            if conn is not None:
+                conn._on_closed(event)
+
+        def on_server_closed(event: Message) -> None:
+            conn = ref()
+            if conn is not None:
+                conn._on_server_closed(event)
+
+        rt.add_close_handler(on_closed)
         r = _remote()
         rt.set_message_handler(
             r.REMOTE_PROGRAM,
             int(r.remote_procedure.REMOTE_PROC_CONNECT_EVENT_CONNECTION_CLOSED),
-            self._on_server_closed,
+            on_server_closed,
         )
         if session.keepalive and self._keepalive is not None:
             rt.start_keepalive(*self._keepalive)

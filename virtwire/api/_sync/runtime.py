@@ -474,8 +474,9 @@ class BlockingRuntime(RuntimeBase):
 
     # ------------------------------------------------------------------ control
 
-    def shutdown(self) -> None:
-        """Close the connection from our side now (no RPC sent) and stop the thread."""
+    def shutdown(self, wait: bool = True) -> None:
+        """Close the connection from our side now (no RPC sent) and stop the thread
+        (waiting for it unless ``wait`` is false)."""
         with self._lock:
             if self.core.is_open:
                 self.core.close()
@@ -484,7 +485,7 @@ class BlockingRuntime(RuntimeBase):
             self._wake_w.send(b"\0")
         except OSError:
             pass
-        if threading.current_thread() is not self._thread:
+        if wait and threading.current_thread() is not self._thread:
             self._thread.join(5)
 
     def wait_closed(self, timeout: float | None = None) -> bool:
