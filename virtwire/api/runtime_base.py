@@ -5,16 +5,10 @@ from __future__ import annotations
 import os
 import weakref
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any
 
 from virtwire.errors import ConnectionClosedError, Error, LocalProtocolError, TransportError
-from virtwire.rpc.connection import (
-    CLOSE_REASON_CLIENT,
-    CLOSE_REASON_EOF,
-    CLOSE_REASON_ERROR,
-    CLOSE_REASON_KEEPALIVE,
-    RpcConnection,
-)
+from virtwire.rpc.connection import RpcConnection
 from virtwire.rpc.events import ConnectionClosed, Message
 from virtwire.rpc.exchange import (
     ChannelInfo,
@@ -22,13 +16,6 @@ from virtwire.rpc.exchange import (
     SetSecurityLayer,
     TransportFacts,
 )
-
-CLOSE_REASONS: Final = {
-    CLOSE_REASON_ERROR: "error",
-    CLOSE_REASON_EOF: "eof",
-    CLOSE_REASON_KEEPALIVE: "keepalive",
-    CLOSE_REASON_CLIENT: "client",
-}
 
 _live: weakref.WeakSet[RuntimeBase] = weakref.WeakSet()
 
@@ -157,8 +144,3 @@ class RuntimeBase:
                 fn(event)
             except Exception:  # noqa: BLE001 - a handler's failure must not stop the others
                 pass
-
-    @property
-    def closed_error(self) -> Error | None:
-        """Why the connection ended, if it did for a reason other than the client."""
-        return self.core.close_error

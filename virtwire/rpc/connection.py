@@ -208,10 +208,6 @@ class RpcConnection:
         """True until the connection is closed for any reason."""
         return self.state is State.OPEN
 
-    def add_program(self, program: int, version: int, procs: Mapping[int, ProcedureLike]) -> None:
-        """Accept events of another program."""
-        self._programs[(program, version)] = procs
-
     def set_security_layer(self, layer: SecurityLayer) -> None:
         """Wrap every later byte in both directions (after SASL negotiated a layer)."""
         if self._out:
@@ -321,10 +317,6 @@ class RpcConnection:
         """Abort the stream; the daemon confirms with :class:`StreamEnd` or an error."""
         self._stream_packet(serial, STREAM, ERROR)
         self._streams[serial].closing = True
-
-    def forget_stream(self, serial: int) -> None:
-        """Stop routing packets of a stream the caller no longer reads."""
-        self._streams.pop(serial, None)
 
     def _queue(self, out: bytes | bytearray) -> None:
         if self._layer is None:

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Generator
 from typing import Any, Final
 
-from virtwire.api.runtime_base import CLOSE_REASONS, RuntimeBase, fds_unsupported, io_error
+from virtwire.api.runtime_base import RuntimeBase, fds_unsupported, io_error
 from virtwire.errors import (
     CallTimeoutError,
     Error,
@@ -34,7 +34,7 @@ from virtwire.rpc.exchange import Exchange, Instruction
 
 _READ_SIZE = 256 * 1024
 
-__all__ = ["AsyncRuntime", "CLOSE_REASONS"]
+__all__ = ["AsyncRuntime"]
 
 
 class _Waiter:
@@ -69,7 +69,6 @@ class AsyncRuntime(RuntimeBase):
         self._read_paused = 0
         self._drained: asyncio.Future[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
-        self._closed_event = asyncio.Event()
         self._loop.add_reader(self._fd, self._on_readable)
 
     # ------------------------------------------------------------------ calls
@@ -104,14 +103,6 @@ class AsyncRuntime(RuntimeBase):
         finally:
             if handle is not None:
                 handle.cancel()
-
-    def call_nowait(self, proc: ProcedureLike, args: Any = None) -> asyncio.Future[Any]:
-        """Send one call and return the future of its reply (for pipelining)."""
-        self._check_usable()
-        fut: asyncio.Future[Any] = self._loop.create_future()
-        self.core.send_call(proc, args, token=fut)
-        self._kick()
-        return fut
 
     @staticmethod
     def _expire(fut: asyncio.Future[Any], name: str, timeout: float) -> None:
@@ -340,12 +331,7 @@ class AsyncRuntime(RuntimeBase):
         closing = self.transport.close()
         if inspect.isawaitable(closing):
             self._loop.create_task(closing)  # type: ignore[arg-type]
-        self._closed_event.set()
         self.fire_close(event)
-
-    async def wait_closed(self) -> None:
-        """Wait until the connection has ended."""
-        await self._closed_event.wait()
 
     def shutdown(self) -> None:
         """Close the connection from our side now (no RPC sent)."""

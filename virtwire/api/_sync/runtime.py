@@ -488,11 +488,6 @@ class BlockingRuntime(RuntimeBase):
         if wait and threading.current_thread() is not self._thread:
             self._thread.join(5)
 
-    def wait_closed(self, timeout: float | None = None) -> bool:
-        """Wait until the connection has ended; False on timeout."""
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
     def start_keepalive(self, interval: float, count: int) -> None:
         """Start keepalive (interval <= 0 stops it)."""
         with self._lock:
