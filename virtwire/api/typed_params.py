@@ -7,12 +7,18 @@ the tables below, or the types the daemon reported), otherwise guessed from the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import struct
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 from virtwire.constants_gen import virTypedParameterFlags, virTypedParameterType
 from virtwire.errors import Error
-from virtwire.protocol.remote_gen import remote_typed_param, remote_typed_param_value
+from virtwire.protocol.remote_gen import (
+    remote_nonnull_domain,
+    remote_typed_param,
+    remote_typed_param_value,
+    unpack_remote_connect_get_all_domain_stats_ret,
+)
 
 INT: Final = int(virTypedParameterType.VIR_TYPED_PARAM_INT)
 UINT: Final = int(virTypedParameterType.VIR_TYPED_PARAM_UINT)
@@ -187,3 +193,139 @@ def pack_known_params(
     """
     types = param_types(current)
     return pack_typed_params({k: v for k, v in values.items() if k in types}, types)
+
+
+# -- decoding a get_all_domain_stats reply straight into dicts ---------------------------
+
+_u32: Final = struct.Struct(">I").unpack_from
+_u32_u32: Final = struct.Struct(">II").unpack_from
+_i32_u32: Final = struct.Struct(">iI").unpack_from
+_dom_tail: Final = struct.Struct(">16siII").unpack_from
+_by_type: Final = {
+    # type: (type, value, next word) and the bytes of type and value
+    INT: (struct.Struct(">iiI").unpack_from, 8),
+    UINT: (struct.Struct(">iII").unpack_from, 8),
+    LLONG: (struct.Struct(">iqI").unpack_from, 12),
+    ULLONG: (struct.Struct(">iQI").unpack_from, 12),
+    DOUBLE: (struct.Struct(">idI").unpack_from, 12),
+    BOOLEAN: (struct.Struct(">iiI").unpack_from, 8),
+}
+_PAD: Final = (b"", b"\0\0\0", b"\0\0", b"\0")
+_LOOKAHEAD: Final = bytes(16)
+_STRING_MAX: Final = 4194304  # REMOTE_STRING_MAX
+_RECORDS_MAX: Final = 16384  # REMOTE_DOMAIN_LIST_MAX
+_PARAMS_MAX: Final = 262144  # REMOTE_CONNECT_GET_ALL_DOMAIN_STATS_MAX
+
+
+def _same(ref: remote_nonnull_domain) -> Any:
+    return ref
+
+
+class _Slow(Exception):
+    """The fast decoder met something it leaves to the generated one."""
+
+
+def unpack_domain_stats_ret(
+    buf: bytes | memoryview,
+    pos: int,
+    wrap: Callable[[remote_nonnull_domain], Any] = _same,
+) -> tuple[list[dict[str, Any]], int]:
+    """Decode a ``remote_connect_get_all_domain_stats_ret`` as ``[{"dom": .., "data": ..}]``.
+
+    ``dom`` is ``wrap`` of the record's domain, ``data`` the dict :func:`unpack_typed_params`
+    makes of its parameters, built without the intermediate parameter objects. Anything
+    short of a well-formed reply (truncation, bad lengths, padding, discriminants or UTF-8)
+    goes to the generated decoder, which raises the error it describes.
+    """
+    try:
+        return _fast_domain_stats(buf, pos, wrap)
+    except (_Slow, struct.error, LookupError, UnicodeDecodeError):
+        ret, end = unpack_remote_connect_get_all_domain_stats_ret(buf, pos)
+        return [
+            {"dom": wrap(rec.dom), "data": unpack_typed_params(rec.params)}
+            for rec in ret.retStats
+        ], end
+
+
+def _fast_domain_stats(
+    buf: bytes | memoryview, pos: int, wrap: Callable[[remote_nonnull_domain], Any]
+) -> tuple[list[dict[str, Any]], int]:
+    # Every read also fetches the word after it (the next length), so the copy gets
+    # zero bytes past the end; ``end`` still bounds what the message may use.
+    end = len(buf)
+    data = b"".join((buf, _LOOKAHEAD))
+    pad = _PAD
+    by_type = _by_type
+    u32 = _u32
+    dom_tail = _dom_tail
+    new = object.__new__
+    count, n = _u32_u32(data, pos)
+    pos += 4
+    if count > _RECORDS_MAX:
+        raise _Slow
+    out: list[dict[str, Any]] = []
+    append = out.append
+    names: dict[bytes, str] = {}
+    for _ in range(count):
+        # n: the length of the domain name at pos
+        if n > _STRING_MAX:
+            raise _Slow
+        s = pos + 4
+        pos = s + ((n + 3) & -4)
+        if pos > end or (n & 3 and data[s + n : pos] != pad[n & 3]):
+            raise _Slow
+        dom = new(remote_nonnull_domain)
+        dom.name = data[s : s + n].decode()
+        dom.uuid, dom.id, nparams, n = dom_tail(data, pos)
+        pos += 24
+        if nparams > _PARAMS_MAX:
+            raise _Slow
+        params: dict[str, Any] = {}
+        for _ in range(nparams):
+            # n: the length of the field name at pos
+            if n > _STRING_MAX:
+                raise _Slow
+            s = pos + 4
+            pos = s + ((n + 3) & -4)
+            if pos > end:
+                raise _Slow
+            # Records repeat field names: a name's bytes (length word and padding
+            # included) seen and checked before decode to the same str.
+            key = data[s - 4 : pos]
+            name = names.get(key)
+            if name is None:
+                if n & 3 and data[s + n : pos] != pad[n & 3]:
+                    raise _Slow
+                name = names[key] = data[s : s + n].decode()
+            kind = data[pos + 3]
+            value: Any
+            if kind == 7:  # STRING
+                kind2, n = _i32_u32(data, pos)
+                if kind2 != kind or n > _STRING_MAX:
+                    raise _Slow
+                s = pos + 8
+                pos = s + ((n + 3) & -4)
+                if pos > end or (n & 3 and data[s + n : pos] != pad[n & 3]):
+                    raise _Slow
+                value = data[s : s + n].decode()
+                (n,) = u32(data, pos)
+            else:
+                unpack, size = by_type[kind]  # KeyError: not a known type
+                kind2, value, n = unpack(data, pos)
+                if kind2 != kind:
+                    raise _Slow
+                if kind == BOOLEAN:
+                    value = 1 if value else 0
+                pos += size
+            if name in params:
+                previous = params[name]
+                if isinstance(previous, list):
+                    previous.append(value)
+                else:
+                    params[name] = [previous, value]
+            else:
+                params[name] = value
+        append({"dom": wrap(dom), "data": params})
+    if pos > end:
+        raise _Slow
+    return out, pos

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import uuid as _uuid
 from collections.abc import Mapping, Sequence
@@ -42,6 +43,21 @@ def _domain_class() -> type[Domain]:
     from virtwire.api._async.domain import Domain
 
     return Domain
+
+
+@functools.cache
+def _stats_procedure() -> Any:
+    r = _r()
+    return r.PROCEDURES[r.remote_procedure.REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS]
+
+
+@functools.cache
+def _stats_unpacker() -> Any:
+    """Decodes a stats reply straight into ``get_all_domain_stats``'s result."""
+    from virtwire.api.typed_params import unpack_domain_stats_ret
+
+    return unpack_domain_stats_ret
+
 
 class DomainMethods(Caller):
     """Connection methods about domains (define, create, look up, list, save images, stats)."""
@@ -220,14 +236,13 @@ class DomainMethods(Caller):
 
         ``doms`` limits the result to those domains; None asks for every domain.
         """
-        from virtwire.api.typed_params import unpack_typed_params
-
         refs = [d.ref for d in doms] if doms else []
         args = _r().remote_connect_get_all_domain_stats_args(doms=refs, stats=stats, flags=flags)
-        ret = await self.call("connect_get_all_domain_stats", args)
-        domain = _domain_class()
         conn: Any = self
-        return [
-            {"dom": domain(conn, rec.dom), "data": unpack_typed_params(rec.params)}
-            for rec in ret.retStats
-        ]
+        unpack = functools.partial(
+            _stats_unpacker(), wrap=functools.partial(_domain_class(), conn)
+        )
+        result: list[dict[str, Any]] = await self.call(
+            dataclasses.replace(_stats_procedure(), unpack_ret=unpack), args
+        )
+        return result
