@@ -10,8 +10,8 @@ from collections.abc import Generator
 from typing import Any
 
 from virtwire.api._async import connection as _connection
-from virtwire.api._async.connection import procedure
 from virtwire.errors import Error
+from virtwire.protocol.lookup import procedure
 
 __all__ = ["Connection", "Error", "procedure"]
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from virtwire.errors import AuthCancelledError, AuthError, Error
+from virtwire.protocol import remote_gen as r
+from virtwire.protocol.lookup import procedure
 from virtwire.rpc.exchange import Call, ChannelInfo, SetSecurityLayer, TransportFacts
 
 # Driver features probed with connect_supports_feature (libvirt's internal numbering).
@@ -56,22 +58,10 @@ class Session:
     sasl_ssf: int
 
 
-def _remote() -> Any:
-    from virtwire.protocol import remote_gen
-
-    return remote_gen
-
-
-def _proc(name: str) -> Any:
-    r = _remote()
-    return r.PROCEDURES[int(getattr(r.remote_procedure, name))]
-
-
 def _supports(feature: int) -> Generator[Any, Any, bool]:
-    r = _remote()
     try:
         ret = yield Call(
-            _proc("REMOTE_PROC_CONNECT_SUPPORTS_FEATURE"),
+            procedure("REMOTE_PROC_CONNECT_SUPPORTS_FEATURE"),
             r.remote_connect_supports_feature_args(feature=feature),
         )
     except Error:
@@ -92,7 +82,7 @@ def authenticate(
     when None the runtime's transport facts name it.
     """
     try:
-        ret = yield Call(_proc("REMOTE_PROC_AUTH_LIST"))
+        ret = yield Call(procedure("REMOTE_PROC_AUTH_LIST"))
     except Error as exc:
         if exc.code == Error.ERR_NO_SUPPORT:
             return AUTH_NONE, None, 0
@@ -120,7 +110,7 @@ def authenticate(
         return AUTH_NONE, None, 0
     if chosen == AUTH_POLKIT:
         # The daemon asks polkit (over D-Bus) whether this client's process may connect.
-        yield Call(_proc("REMOTE_PROC_AUTH_POLKIT"))
+        yield Call(procedure("REMOTE_PROC_AUTH_POLKIT"))
         return AUTH_POLKIT, None, 0
     if chosen == AUTH_SASL:
         mech = mech or os.environ.get(SASL_MECH_ENV) or None
@@ -144,11 +134,10 @@ def sasl_exchange(
     Returns the mechanism and the negotiated SSF; a layer, if one was negotiated, is
     installed before returning.
     """
-    r = _remote()
     info: ChannelInfo = yield TransportFacts()
     if host:
         info = dataclasses.replace(info, host=host)
-    init = yield Call(_proc("REMOTE_PROC_AUTH_SASL_INIT"))
+    init = yield Call(procedure("REMOTE_PROC_AUTH_SASL_INIT"))
     mechlist = [m for m in init.mechlist.replace(",", " ").split() if m]
     if forced and forced.upper() not in (m.upper() for m in mechlist):
         raise _failed(f"SASL mechanism {forced} not supported by server")
@@ -160,7 +149,7 @@ def sasl_exchange(
     except AuthError as exc:
         raise _mechanism_failure(exc) from exc
     ret = yield Call(
-        _proc("REMOTE_PROC_AUTH_SASL_START"),
+        procedure("REMOTE_PROC_AUTH_SASL_START"),
         r.remote_auth_sasl_start_args(mech=client.mechanism, **_sasl_args(out)),
     )
     # Even when the daemon says it is done, the client takes one more step to check
@@ -176,7 +165,7 @@ def sasl_exchange(
         if ret.complete and client.complete:
             break
         ret = yield Call(
-            _proc("REMOTE_PROC_AUTH_SASL_STEP"), r.remote_auth_sasl_step_args(**_sasl_args(out))
+            procedure("REMOTE_PROC_AUTH_SASL_STEP"), r.remote_auth_sasl_step_args(**_sasl_args(out))
         )
     ssf = client.ssf
     if not info.secure and ssf < MIN_INSECURE_SSF:
@@ -222,15 +211,14 @@ def open_session(
     host: str | None = None,
 ) -> Generator[Any, Any, Session]:
     """The whole open sequence; its result describes the daemon."""
-    r = _remote()
     auth, mech, ssf = yield from authenticate(auth_pref, credentials, host=host)
     keepalive = yield from _supports(FEATURE_PROGRAM_KEEPALIVE)
     yield Call(
-        _proc("REMOTE_PROC_CONNECT_OPEN"), r.remote_connect_open_args(name=name, flags=flags)
+        procedure("REMOTE_PROC_CONNECT_OPEN"), r.remote_connect_open_args(name=name, flags=flags)
     )
     uri = name
     if not name:
-        got = yield Call(_proc("REMOTE_PROC_CONNECT_GET_URI"))
+        got = yield Call(procedure("REMOTE_PROC_CONNECT_GET_URI"))
         uri = got.uri
     events = yield from _supports(FEATURE_REMOTE_EVENT_CALLBACK)
     close_cb = yield from _supports(FEATURE_REMOTE_CLOSE_CALLBACK)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid as _uuid
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from virtwire.protocol.lookup import make_args
+
 if TYPE_CHECKING:
     from virtwire.api._async.connection import Connection
 
@@ -65,7 +67,7 @@ class RemoteObject:
     async def _do(self, proc: str, **fields: Any) -> Any:
         """Call ``proc`` with this object in its ``_args`` struct plus ``fields``."""
         fields[self._arg] = self._arg_value()
-        args = getattr(_remote_gen(), f"remote_{proc}_args")(**fields)
+        args = make_args(proc, **fields)
         return await self._call(proc, args)
 
 
@@ -83,12 +85,6 @@ class UuidMethods:
     def get_uuid_string(self) -> str:
         """The UUID as ``xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx``."""
         return str(_uuid.UUID(bytes=bytes(self._ref.uuid)))
-
-
-def _remote_gen() -> Any:
-    from virtwire.protocol import remote_gen
-
-    return remote_gen
 
 
 class Caller:

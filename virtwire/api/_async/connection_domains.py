@@ -10,15 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from virtwire.api._async.base import Caller
 from virtwire.errors import Error
+from virtwire.protocol import remote_gen as r
+from virtwire.protocol.lookup import procedure
 
 if TYPE_CHECKING:
     from virtwire.api._async.domain import Domain
 
-
-def _r() -> Any:
-    from virtwire.protocol import remote_gen
-
-    return remote_gen
 
 
 def _uuid_bytes(value: str | bytes) -> bytes:
@@ -47,8 +44,7 @@ def _domain_class() -> type[Domain]:
 
 @functools.cache
 def _stats_procedure() -> Any:
-    r = _r()
-    return r.PROCEDURES[r.remote_procedure.REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS]
+    return procedure("REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS")
 
 
 @functools.cache
@@ -72,14 +68,14 @@ class DomainMethods(Caller):
 
     async def create_domain(self, xml: str, flags: int = 0) -> Domain:
         """Create and start a transient domain from ``xml``."""
-        args = _r().remote_domain_create_xml_args(xml_desc=xml, flags=flags)
+        args = r.remote_domain_create_xml_args(xml_desc=xml, flags=flags)
         return self._domain((await self.call("domain_create_xml", args)).dom)
 
     async def create_domain_with_files(
         self, xml: str, fds: Sequence[int], flags: int = 0
     ) -> Domain:
         """Create and start a domain from ``xml``, passing ``fds`` to its init process."""
-        args = _r().remote_domain_create_xml_with_files_args(xml_desc=xml, flags=flags)
+        args = r.remote_domain_create_xml_with_files_args(xml_desc=xml, flags=flags)
         ret = await self.call("domain_create_xml_with_files", args, fds=list(fds))
         if isinstance(ret, tuple):
             ret = ret[0]
@@ -87,7 +83,6 @@ class DomainMethods(Caller):
 
     async def define_domain(self, xml: str, flags: int = 0) -> Domain:
         """Define (without starting) a persistent domain from ``xml``."""
-        r = _r()
         if flags:
             args = r.remote_domain_define_xml_flags_args(xml=xml, flags=flags)
             ret = await self.call("domain_define_xml_flags", args)
@@ -105,7 +100,7 @@ class DomainMethods(Caller):
         """Ids of running domains (at most ``maxids``; None: all)."""
         if maxids is None:
             maxids = await self.num_of_domains()
-        args = _r().remote_connect_list_domains_args(maxids=maxids)
+        args = r.remote_connect_list_domains_args(maxids=maxids)
         return [int(i) for i in (await self.call("connect_list_domains", args)).ids]
 
     async def list_domains(self) -> list[Domain]:
@@ -126,7 +121,7 @@ class DomainMethods(Caller):
         """Names of defined, inactive domains (at most ``maxnames``; None: all)."""
         if maxnames is None:
             maxnames = await self.num_of_defined_domains()
-        args = _r().remote_connect_list_defined_domains_args(maxnames=maxnames)
+        args = r.remote_connect_list_defined_domains_args(maxnames=maxnames)
         return [str(n) for n in (await self.call("connect_list_defined_domains", args)).names]
 
     async def list_defined_domains(self) -> list[Domain]:
@@ -141,7 +136,7 @@ class DomainMethods(Caller):
 
     async def list_all_domains(self, flags: int = 0) -> list[Domain]:
         """Every domain matching the ``LIST_*`` ``flags``, in one call."""
-        args = _r().remote_connect_list_all_domains_args(need_results=1, flags=flags)
+        args = r.remote_connect_list_all_domains_args(need_results=1, flags=flags)
         ret = await self.call("connect_list_all_domains", args)
         return [self._domain(d) for d in ret.domains]
 
@@ -149,17 +144,17 @@ class DomainMethods(Caller):
 
     async def get_domain_by_name(self, name: str) -> Domain:
         """The domain called ``name``."""
-        args = _r().remote_domain_lookup_by_name_args(name=name)
+        args = r.remote_domain_lookup_by_name_args(name=name)
         return self._domain((await self.call("domain_lookup_by_name", args)).dom)
 
     async def get_domain_by_id(self, id: int) -> Domain:
         """The running domain with id ``id``."""
-        args = _r().remote_domain_lookup_by_id_args(id=id)
+        args = r.remote_domain_lookup_by_id_args(id=id)
         return self._domain((await self.call("domain_lookup_by_id", args)).dom)
 
     async def get_domain_by_uuid(self, uuid: str | bytes) -> Domain:
         """The domain with ``uuid`` (16 raw bytes, or 32/36 hex characters)."""
-        args = _r().remote_domain_lookup_by_uuid_args(uuid=_uuid_bytes(uuid))
+        args = r.remote_domain_lookup_by_uuid_args(uuid=_uuid_bytes(uuid))
         return self._domain((await self.call("domain_lookup_by_uuid", args)).dom)
 
     async def get_domain_by_uuid_string(self, uuid: str) -> Domain:
@@ -176,7 +171,6 @@ class DomainMethods(Caller):
         flags: int = 0,
     ) -> None:
         """Start a domain from the save file ``savefile``."""
-        r = _r()
         if params:
             from virtwire.api.typed_params import SAVE_PARAM_TYPES, pack_typed_params
 
@@ -188,19 +182,21 @@ class DomainMethods(Caller):
             args = r.remote_domain_restore_params_args(params=packed, flags=flags)
             await self.call("domain_restore_params", args)
         elif dxml is not None or flags:
-            args = r.remote_domain_restore_flags_args(from_=savefile, dxml=dxml, flags=flags)
-            await self.call("domain_restore_flags", args)
+            await self.call(
+                "domain_restore_flags",
+                r.remote_domain_restore_flags_args(from_=savefile, dxml=dxml, flags=flags),
+            )
         else:
             await self.call("domain_restore", r.remote_domain_restore_args(from_=savefile))
 
     async def get_save_image_xml_description(self, file: str, flags: int = 0) -> str:
         """The domain XML stored in the save image ``file``."""
-        args = _r().remote_domain_save_image_get_xml_desc_args(file=file, flags=flags)
+        args = r.remote_domain_save_image_get_xml_desc_args(file=file, flags=flags)
         return str((await self.call("domain_save_image_get_xml_desc", args)).xml)
 
     async def define_save_image_xml(self, file: str, dxml: str, flags: int = 0) -> None:
         """Replace the domain XML stored in the save image ``file``."""
-        args = _r().remote_domain_save_image_define_xml_args(file=file, dxml=dxml, flags=flags)
+        args = r.remote_domain_save_image_define_xml_args(file=file, dxml=dxml, flags=flags)
         await self.call("domain_save_image_define_xml", args)
 
     async def save_image_get_xml_description(self, file: str, flags: int = 0) -> str:
@@ -215,14 +211,14 @@ class DomainMethods(Caller):
 
     async def domain_xml_from_native(self, format: str, config: str, flags: int = 0) -> str:
         """Domain XML from a hypervisor-native configuration."""
-        args = _r().remote_connect_domain_xml_from_native_args(
+        args = r.remote_connect_domain_xml_from_native_args(
             nativeFormat=format, nativeConfig=config, flags=flags
         )
         return str((await self.call("connect_domain_xml_from_native", args)).domainXml)
 
     async def domain_xml_to_native(self, format: str, xml: str, flags: int = 0) -> str:
         """A hypervisor-native configuration from domain XML."""
-        args = _r().remote_connect_domain_xml_to_native_args(
+        args = r.remote_connect_domain_xml_to_native_args(
             nativeFormat=format, domainXml=xml, flags=flags
         )
         return str((await self.call("connect_domain_xml_to_native", args)).nativeConfig)
@@ -237,7 +233,7 @@ class DomainMethods(Caller):
         ``doms`` limits the result to those domains; None asks for every domain.
         """
         refs = [d.ref for d in doms] if doms else []
-        args = _r().remote_connect_get_all_domain_stats_args(doms=refs, stats=stats, flags=flags)
+        args = r.remote_connect_get_all_domain_stats_args(doms=refs, stats=stats, flags=flags)
         conn: Any = self
         unpack = functools.partial(
             _stats_unpacker(), wrap=functools.partial(_domain_class(), conn)

@@ -34,6 +34,7 @@ from virtwire.api.events import (
     proc_name,
 )
 from virtwire.errors import Error
+from virtwire.protocol.lookup import make_args, procedure
 
 _API = "virtwire.api._async"
 
@@ -53,33 +54,6 @@ _REGISTER_API: dict[str, tuple[str, int]] = {
 
 def _same(obj: Any, ref: Any) -> bool:
     return all(getattr(obj.ref, f) == getattr(ref, f) for f in type(obj)._identity)
-
-
-def _remote() -> Any:
-    from virtwire.protocol import remote_gen
-
-    return remote_gen
-
-
-def _qemu() -> Any:
-    from virtwire.protocol import qemu_gen
-
-    return qemu_gen
-
-
-def _procedure(name: str) -> Any:
-    """A procedure description by full name, in the remote or the qemu program."""
-    if name.startswith("QEMU_PROC_"):
-        q = _qemu()
-        return q.PROCEDURES[int(getattr(q.qemu_procedure, name))]
-    r = _remote()
-    return r.PROCEDURES[int(getattr(r.remote_procedure, name))]
-
-
-def _args_struct(proc: str, **fields: Any) -> Any:
-    if proc.startswith("QEMU_PROC_"):
-        return getattr(_qemu(), "qemu_" + proc[len("QEMU_PROC_") :].lower() + "_args")(**fields)
-    return getattr(_remote(), "remote_" + proc[len("REMOTE_PROC_") :].lower() + "_args")(**fields)
 
 
 def _not_registered(callback_id: int) -> Error:
@@ -214,7 +188,7 @@ class EventMethods(Caller):
             for short, legacy in ((kind.proc, False), (kind.legacy_proc, True)):
                 if short is None:
                     continue
-                proc = _procedure(proc_name(family, short))
+                proc = procedure(proc_name(family, short))
                 runtime.set_message_handler(
                     proc.program, proc.number, self._handler(family, kind, legacy)
                 )
@@ -283,16 +257,16 @@ class EventMethods(Caller):
                 assert family.legacy_register_proc is not None
                 if registry.legacy_count(family, kind.event_id) == 1:
                     proc = family.legacy_register_proc
-                    await self.call(proc, _args_struct(proc, eventID=kind.event_id))
+                    await self.call(proc, make_args(proc, eventID=kind.event_id))
                 # Activate where messages are delivered: earlier events are not for it.
                 cast(Any, self).runtime.call_soon(registry.activate, reg)
                 return reg.local_id
             proc = family.register_proc
             if family is QEMU_MONITOR:
-                args = _args_struct(proc, dom=ref, event=qemu_event, flags=flags)
+                args = make_args(proc, dom=ref, event=qemu_event, flags=flags)
             else:
-                args = _args_struct(proc, eventID=kind.event_id, **{family.obj_field: ref})
-            ret = await self.call(_procedure(proc), args)
+                args = make_args(proc, eventID=kind.event_id, **{family.obj_field: ref})
+            ret = await self.call(procedure(proc), args)
         except BaseException:
             registry.remove(reg.local_id)
             raise
@@ -317,10 +291,10 @@ class EventMethods(Caller):
             proc = family.legacy_deregister_proc
             assert proc is not None
             if registry.legacy_count(family, reg.kind.event_id) == 0:
-                await self.call(proc, _args_struct(proc, eventID=reg.kind.event_id))
+                await self.call(proc, make_args(proc, eventID=reg.kind.event_id))
             return
         proc = family.deregister_proc
-        await self.call(_procedure(proc), _args_struct(proc, callbackID=reg.remote_id))
+        await self.call(procedure(proc), make_args(proc, callbackID=reg.remote_id))
 
 
 class _EventState:

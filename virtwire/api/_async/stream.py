@@ -133,7 +133,7 @@ class Stream(StreamConstants):
 
     async def _open(self, proc: str, args: Any = None) -> Any:
         """Call the stream procedure ``proc`` with this stream bound; return its ``_ret``."""
-        from virtwire.api._async.connection import procedure
+        from virtwire.protocol.lookup import procedure
 
         if self._state != _NEW:
             raise Error(
@@ -144,7 +144,7 @@ class Stream(StreamConstants):
         desc = procedure(proc)
         flag = desc.sparseflag
         flags = getattr(args, "flags", 0) or 0
-        self._sparse = bool(flag) and bool(flags & _flag_value(flag))
+        self._sparse = bool(flag and flags & _flag_value(flag))
         rt = self._conn.runtime
         try:
             return await rt.call(desc, args, stream=self)

@@ -15,6 +15,7 @@ from virtwire.api._sync.connection_streams import StreamMethods
 from virtwire.api._sync.runtime import BlockingRuntime
 from virtwire.api.sysvirt_gen import ConnectionConstants
 from virtwire.errors import Error, LocalProtocolError
+from virtwire.protocol.lookup import procedure
 from virtwire.rpc.connection import RpcConnection
 from virtwire.rpc.events import ConnectionClosed, Message
 from virtwire.rpc.handshake import Session, open_session
@@ -35,37 +36,6 @@ def _programs() -> dict[tuple[int, int], Any]:
         (qemu_gen.QEMU_PROGRAM, qemu_gen.QEMU_PROTOCOL_VERSION): qemu_gen.PROCEDURES,
         (lxc_gen.LXC_PROGRAM, lxc_gen.LXC_PROTOCOL_VERSION): lxc_gen.PROCEDURES,
     }
-
-
-def _remote() -> Any:
-    from virtwire.protocol import remote_gen
-
-    return remote_gen
-
-
-_PROCEDURES_BY_NAME: dict[str, Any] = {}
-
-
-def procedure(name: str | int) -> Any:
-    """The remote program's procedure by number or name (``connect_get_type`` or
-    ``REMOTE_PROC_CONNECT_GET_TYPE``)."""
-    found = _PROCEDURES_BY_NAME.get(name)  # type: ignore[arg-type]
-    if found is not None:
-        return found
-    r = _remote()
-    if isinstance(name, int):
-        try:
-            return r.PROCEDURES[name]
-        except KeyError:
-            raise LocalProtocolError(f"unknown remote procedure {name}") from None
-    key = name.upper()
-    if not key.startswith("REMOTE_PROC_"):
-        key = "REMOTE_PROC_" + key
-    member = getattr(r.remote_procedure, key, None)
-    if member is None:
-        raise LocalProtocolError(f"unknown remote procedure {name!r}")
-    found = _PROCEDURES_BY_NAME[name] = r.PROCEDURES[int(member)]
-    return found
 
 
 class Connection(
@@ -151,10 +121,10 @@ class Connection(
                 conn._on_server_closed(event)
 
         rt.add_close_handler(on_closed)
-        r = _remote()
+        closed = procedure("REMOTE_PROC_CONNECT_EVENT_CONNECTION_CLOSED")
         rt.set_message_handler(
-            r.REMOTE_PROGRAM,
-            int(r.remote_procedure.REMOTE_PROC_CONNECT_EVENT_CONNECTION_CLOSED),
+            closed.program,
+            closed.number,
             on_server_closed,
         )
         if session.keepalive and self._keepalive is not None:

@@ -9,6 +9,7 @@ from typing import Any, Final
 from virtwire.api._sync.base import Caller
 from virtwire.api.typed_params import LLONG, STRING, ULLONG, pack_known_params, pack_typed_params
 from virtwire.api.typed_params import unpack_typed_params as _unpack
+from virtwire.protocol.lookup import make_args
 
 #: ``VIR_NODE_CPU_STATS_ALL_CPUS`` / ``VIR_NODE_MEMORY_STATS_ALL_CELLS``
 _ALL: Final = -1
@@ -300,7 +301,4 @@ class HostMethods(Caller):
 
     @staticmethod
     def _args(proc: str, **fields: Any) -> Any:
-        from virtwire.protocol import remote_gen
-
-        cls = getattr(remote_gen, f"remote_{proc}_args")
-        return cls(**fields)
+        return make_args(proc, **fields)
