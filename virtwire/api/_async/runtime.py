@@ -348,9 +348,8 @@ class AsyncRuntime(RuntimeBase):
         """Run ``fn`` in the loop soon (used to deliver callbacks outside I/O handlers)."""
         self._loop.call_soon(fn, *args)
 
-    def defer(self, fn: Callable[..., Any], *args: Any) -> None:
-        """Run ``fn`` in the loop soon (the name streams use in both runtimes)."""
-        self._loop.call_soon(fn, *args)
+    #: The name streams use in both runtimes (the blocking one's is for callers holding its lock).
+    defer = call_soon
 
     def _check_usable(self) -> None:
         super()._check_usable()

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import uuid as _uuid
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from virtwire.protocol.lookup import make_args
 
 if TYPE_CHECKING:
     from virtwire.api._sync.connection import Connection
+    from virtwire.api._sync.domain import Domain
 
 
 class RemoteObject:
@@ -70,6 +71,26 @@ class RemoteObject:
         fields[self._arg] = self._arg_value()
         args = make_args(proc, **fields)
         return self._call(proc, args)
+
+
+class DomainChild(RemoteObject):
+    """A snapshot or checkpoint: named within its domain, compared by domain UUID and name."""
+
+    __slots__ = ()
+
+    _identity: ClassVar[tuple[str, ...]] = ("name",)
+
+    def _key(self) -> tuple[Any, ...]:
+        return (bytes(self._ref.dom.uuid), self._ref.name)
+
+    def _wrap(self, ref: Any) -> Self:
+        return type(self)(self._conn, ref)
+
+    def get_domain(self) -> Domain:
+        """The domain this object belongs to."""
+        from virtwire.api._sync.domain import Domain
+
+        return Domain(self._conn, self._ref.dom)
 
 
 class UuidMethods:

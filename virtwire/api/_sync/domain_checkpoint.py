@@ -3,39 +3,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from virtwire.api._sync.base import RemoteObject
+from virtwire.api._sync.base import DomainChild
 from virtwire.api.sysvirt_gen import DomainCheckpointConstants
 
 if TYPE_CHECKING:
-    from virtwire.api._sync.domain import Domain
+    pass
 
 
-class DomainCheckpoint(DomainCheckpointConstants, RemoteObject):
+class DomainCheckpoint(DomainCheckpointConstants, DomainChild):
     """A domain checkpoint, as Sys::Virt::DomainCheckpoint; compares by domain UUID and name."""
 
     __slots__ = ()
 
-    _identity: ClassVar[tuple[str, ...]] = ("name",)
-
-    def _key(self) -> tuple[Any, ...]:
-        return (bytes(self._ref.dom.uuid), self._ref.name)
-
     _arg: ClassVar[str] = "checkpoint"
-
-    def _wrap(self, ref: Any) -> DomainCheckpoint:
-        return type(self)(self._conn, ref)
 
     def get_name(self) -> str:
         """The checkpoint's name."""
         return str(self._ref.name)
-
-    def get_domain(self) -> Domain:
-        """The domain this checkpoint belongs to."""
-        from virtwire.api._sync.domain import Domain
-
-        return Domain(self._conn, self._ref.dom)
 
     def get_xml_description(self, flags: int = 0) -> str:
         """The checkpoint's XML description."""
