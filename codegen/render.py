@@ -5,6 +5,9 @@ Every struct, union, typedef and enum ``T`` gets ``pack_T(out, v)`` and
 fields share one precompiled ``struct`` call, typedefs are expanded in
 place, and the only bookkeeping is a ``where`` string that names the
 field being coded, read by the error helpers only when something fails.
+Arrays of structs make their elements in one call and expand the element
+decoder in place; typed parameters there take their name and type from a
+cache (``KEY_CACHED``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ _RUNTIME = (
     "BOOLS",
     "DECODE_ERRORS",
     "ENCODE_ERRORS",
+    "KeyCache",
     "PAD",
     "WORD_FALSE",
     "WORD_TRUE",
@@ -49,6 +53,8 @@ _RUNTIME = (
     "i32_pack",
     "i64_from",
     "i64_pack",
+    "instances",
+    "load_key",
     "new",
     "pack",
     "pack_signed_chars",
@@ -60,6 +66,21 @@ _RUNTIME = (
     "u64_pack",
     "unpack_from",
 )
+KEY_CACHED = ("remote_typed_param", "admin_typed_param")
+"""Structs whose name and discriminant array decoders look up by their wire bytes.
+
+A typed parameter is a string ``field`` and a union ``value`` switched on
+``int type``.  Replies repeat the same few names in every record
+(``state.state``, ``cpu.time``, ``block.0.rd.bytes`` for each domain of
+``get_all_domain_stats``), so in arrays the bytes from the name's length word
+through the discriminant are looked up in a ``KeyCache`` (see
+``virtwire.xdr.runtime``), the module's ``<STRUCT>_KEYS``, sparing the name's
+checks and UTF-8 decoding and the discriminant's read; on a miss ``load_key``
+decodes them, checking the discriminant against ``<STRUCT>_CASES``.  The
+standalone ``unpack_<struct>`` stays uncached: it is the reference that
+``fail_items`` uses to report errors.
+"""
+
 _SINGLE_FROM = {"i": "i32_from", "I": "u32_from", "q": "i64_from", "Q": "u64_from"}
 _SINGLE_FROM |= {"f": "f32_from", "d": "f64_from"}
 _SINGLE_PACK = {k: v.replace("_from", "_pack") for k, v in _SINGLE_FROM.items()}
@@ -73,7 +94,7 @@ def attr_name(field: str) -> str:
 _CALLS_DECODER = re.compile(r"(?<![\w.])(?:unpack_\w+|fail_items)\(")
 """A call of another decoder, which must not copy a ``memoryview`` again."""
 
-_TEMP = re.compile(r"^(?:a|b|d|f|i|k|n|p|r|s|u|x|start|_i)\d+$")
+_TEMP = re.compile(r"^(?:a|b|c|d|f|i|k|n|p|r|s|u|x|start|_i)\d+$")
 """Names of the temporaries ``_Body.tmp`` makes; fields must not shadow them."""
 
 
@@ -197,6 +218,7 @@ class ModuleRenderer:
         inline: int = 0,
         lead: str | None = None,
         follow: str | None = None,
+        made: bool = False,
     ) -> None:
         """Emit statements decoding ``shape`` at ``pos`` into local ``target``.
 
@@ -207,11 +229,14 @@ class ModuleRenderer:
         Array loops pass the length word between elements: ``lead`` names a
         local already holding the first word of this value (see ``_leads``),
         and the last fixed-size read of the value also reads the next word
-        into ``follow`` when the buffer has it (see ``_follows``).
+        into ``follow`` when the buffer has it (see ``_follows``).  With
+        ``made``, ``target`` already holds an instance of the struct or union
+        expanded in place (see ``_decode_array``), and only its slots are set.
         """
         inlined = isinstance(shape, Ref) and inline > 0
         assert lead is None or inlined or isinstance(shape, Str | Opaque), shape
         assert follow is None or inlined, shape
+        assert not made or inlined, shape
         if declare and isinstance(shape, Opt):
             b.add(d, f"{target}: {self.annotation(shape)}")
         if isinstance(shape, Prim):
@@ -227,12 +252,7 @@ class ModuleRenderer:
                 b.add(d, f"({n},) = {self._rt('u32_from')}(buf, pos)")
             else:
                 n = lead
-            if shape.max is not None if isinstance(shape, Str) else shape.size is not None:
-                limit = shape.max if isinstance(shape, Str) else shape.size
-                label = shape.max_name if isinstance(shape, Str) else shape.size_name
-                note = f"  # {label}" if label else ""
-                b.add(d, f"if {n} > {limit}:{note}")
-                b.add(d + 1, f"raise {self._rt('too_long')}({n}, {limit}, pos)")
+            self._check_length(b, d, shape, n)
             b.add(d, f"{start} = pos + 4")
             b.add(d, f"pos = {start} + (({n} + 3) & -4)")
             b.add(d, "if pos > len(buf):")
@@ -281,23 +301,88 @@ class ModuleRenderer:
             b.add(d + 1, f"{target} = None")
         elif isinstance(shape, Ref):
             _, definition = self.ns.types[shape.name]
-            if inline > 0 and isinstance(definition, Struct):
+            if inline > 0 and shape.name in KEY_CACHED:
+                self._keyed_decode(b, d, shape, target, lead, follow, made)
+            elif inline > 0 and isinstance(definition, Struct):
                 fields = self._fields(definition)
                 names = [b.tmp("a") for _ in fields]
                 self._fields_decode(
                     b, d, fields, names, quiet=True, inline=inline - 1, lead=lead, follow=follow
                 )
                 cls = self._ref(shape.name, shape.module)
-                self._construct(b, d, target, cls, [a for a, _ in fields], names)
+                self._construct(b, d, target, cls, [a for a, _ in fields], names, made)
             elif inline > 0 and isinstance(definition, Union):
                 self._union_decode(
-                    b, d, definition, shape.module, target, quiet=True, follow=follow
+                    b, d, definition, shape.module, target, quiet=True, follow=follow, made=made
                 )
             else:
                 fn = self._ref(f"unpack_{shape.name}", shape.module)
                 b.add(d, f"{target}, pos = {fn}(buf, pos)")
         elif isinstance(shape, Void):
             b.add(d, f"{target} = None")
+
+    def _check_length(self, b: _Body, d: int, shape: Str | Opaque, n: str) -> None:
+        """Check the length word in ``n`` of a string or variable opaque against its maximum."""
+        limit = shape.max if isinstance(shape, Str) else shape.size
+        label = shape.max_name if isinstance(shape, Str) else shape.size_name
+        if limit is not None:
+            note = f"  # {label}" if label else ""
+            b.add(d, f"if {n} > {limit}:{note}")
+            b.add(d + 1, f"raise {self._rt('too_long')}({n}, {limit}, pos)")
+
+    def _keyed_parts(self, name: str) -> tuple[str, Str, str, Ref, Union]:
+        """The name field and the value field of a ``KEY_CACHED`` struct, checked."""
+        _, s = self.ns.types[name]
+        fields = self._fields(s) if isinstance(s, Struct) else []
+        field, field_shape = fields[0] if len(fields) == 2 else ("", Void())
+        value, value_shape = fields[1] if len(fields) == 2 else ("", Void())
+        if isinstance(field_shape, Str) and isinstance(value_shape, Ref):
+            _, u = self.ns.types[value_shape.name]
+            disc = self.shaper.shape(u.discriminant, u.pos) if isinstance(u, Union) else Void()
+            if isinstance(u, Union) and u.default is None and disc == Prim("int"):
+                return field, field_shape, value, value_shape, u
+        raise CodegenError(
+            f"{name!r} is not a string then a union on an int, as KEY_CACHED structs must be",
+            s.pos.file,
+            s.pos.line,
+            s.pos.column,
+        )
+
+    def _keyed_decode(
+        self,
+        b: _Body,
+        d: int,
+        shape: Ref,
+        target: str,
+        lead: str | None,
+        follow: str | None,
+        made: bool,
+    ) -> None:
+        """Decode a ``KEY_CACHED`` struct in place, its key looked up in the module's cache."""
+        field, field_shape, value, value_shape, u = self._keyed_parts(shape.name)
+        keys = self._ref(f"{shape.name.upper()}_KEYS", shape.module)
+        n = lead
+        if n is None:
+            n = b.tmp("n")
+            b.add(d, f"({n},) = {self._rt('u32_from')}(buf, pos)")
+        self._check_length(b, d, field_shape, n)
+        stop, cached, name, disc = b.tmp("k"), b.tmp("c"), b.tmp("a"), b.tmp("d")
+        cases = self._ref(f"{shape.name.upper()}_CASES", shape.module)
+        stop, cached, name, disc = b.tmp("k"), b.tmp("c"), b.tmp("a"), b.tmp("d")
+        kind = attr_name(u.discriminant.name)
+        b.add(d, f"# {field} and {value}.{kind} from the cache, keyed by their wire bytes")
+        b.add(d, f"{stop} = pos + 8 + (({n} + 3) & -4)")
+        b.add(d, f"{cached} = {keys}.get(buf[pos:{stop}])")
+        b.add(d, f"if {cached} is None:")
+        head = f"{cached} = {self._rt('load_key')}"
+        for line in self._wrap_call(head, [keys, cases, "buf", "pos"], "", 0, 12 + 4 * d):
+            b.add(d + 1, line)
+        b.add(d, f"({name}, {disc}) = {cached}")
+        b.add(d, f"pos = {stop}")
+        item = b.tmp("a")
+        self._union_decode(b, d, u, value_shape.module, item, quiet=True, follow=follow, disc=disc)
+        cls = self._ref(shape.name, shape.module)
+        self._construct(b, d, target, cls, [field, value], [name, item], made)
 
     def _decode_utf8(self, b: _Body, d: int, target: str, data: str) -> None:
         """Decode ``data`` as UTF-8 keeping every byte: strict first, as that is faster."""
@@ -307,10 +392,18 @@ class ModuleRenderer:
         b.add(d + 1, f'{target} = {data}.decode("utf-8", "surrogateescape")')
 
     def _construct(
-        self, b: _Body, d: int, target: str, cls: str, attrs: list[str], values: list[str]
+        self,
+        b: _Body,
+        d: int,
+        target: str,
+        cls: str,
+        attrs: list[str],
+        values: list[str],
+        made: bool = False,
     ) -> None:
-        """Make ``cls`` without calling ``__init__`` (cheaper) and fill its slots."""
-        b.add(d, f"{target} = {self._rt('new')}({cls})")
+        """Make ``cls`` without calling ``__init__`` (cheaper), unless ``made``; fill its slots."""
+        if not made:
+            b.add(d, f"{target} = {self._rt('new')}({cls})")
         for attr, value in zip(attrs, values, strict=True):
             b.add(d, f"{target}.{attr} = {value}")
 
@@ -394,8 +487,13 @@ class ModuleRenderer:
         item = b.tmp("x")
         first = b.tmp("start")
         if isinstance(elem, Ref):
+            # Elements are structs or unions expanded in place: make them all
+            # at once (cheaper than one by one), then fill each one's slots.
             b.add(d, f"{first} = pos")
-        b.add(d, f"{target} = []")
+            cls = self._ref(elem.name, elem.module)
+            b.add(d, f"{target} = {self._rt('instances')}({cls}, {n})")
+        else:
+            b.add(d, f"{target} = []")
         b.add(d, "try:")
         lead = None
         if self._leads(elem, 2) and self._follows(elem, 2):
@@ -403,9 +501,13 @@ class ModuleRenderer:
             # own last fixed-size fields: one struct call less per element.
             lead = b.tmp("n")
             b.add(d + 1, f"{lead} = {self._rt('u32_from')}(buf, pos)[0] if {n} else 0")
-        b.add(d + 1, f"for _ in range({n}):")
-        self.decode(b, d + 2, elem, item, True, inline=2, lead=lead, follow=lead)
-        b.add(d + 2, f"{target}.append({item})")
+        if isinstance(elem, Ref):
+            b.add(d + 1, f"for {item} in {target}:")
+            self.decode(b, d + 2, elem, item, True, inline=2, lead=lead, follow=lead, made=True)
+        else:
+            b.add(d + 1, f"for _ in range({n}):")
+            self.decode(b, d + 2, elem, item, True, inline=2, lead=lead, follow=lead)
+            b.add(d + 2, f"{target}.append({item})")
         b.add(d, f"except {self._rt('DECODE_ERRORS')} as e:")
         if isinstance(elem, Ref):
             fn = self._ref(f"unpack_{elem.name}", elem.module)
@@ -691,7 +793,24 @@ class ModuleRenderer:
         enc = _Body()
         self._fields_encode(enc, 0, self._fields(s), "v", quiet=False)
         out.extend(self._encoder(s.name, s.name, enc))
+        if s.name in KEY_CACHED:
+            out.extend(self._key_cache(s))
         return out
+
+    def _key_cache(self, s: Struct) -> list[str]:
+        """The ``KeyCache`` of a ``KEY_CACHED`` struct and the discriminants it may hold."""
+        field, _, value, _, u = self._keyed_parts(s.name)
+        _, _, arms, _, _ = self._union_parts(u)
+        cases = ", ".join(str(c) for c in sorted({c for cs, _, _ in arms for c in cs}))
+        kind = attr_name(u.discriminant.name)
+        return [
+            "",
+            "",
+            f"# {field} and {value}.{kind} of the {s.name} values decoded in arrays, keyed by",
+            f"# their wire bytes (see load_key), and the {value}.{kind} cases they may hold.",
+            f"{s.name.upper()}_KEYS: Final[{self._rt('KeyCache')}] = {{}}",
+            f"{s.name.upper()}_CASES: Final = frozenset({{{cases}}})",
+        ]
 
     def _fields(self, s: Struct) -> list[tuple[str, Shape]]:
         return [(attr_name(f.name), self.shaper.shape(f, s.pos)) for f in s.fields]
@@ -892,12 +1011,18 @@ class ModuleRenderer:
         target: str,
         quiet: bool,
         follow: str | None = None,
+        disc: str | None = None,
+        made: bool = False,
     ) -> None:
-        disc, disc_shape, arms, default, value_type = self._union_parts(u)
-        dv, val = b.tmp("d"), b.tmp("u")
-        if not quiet:
-            b.add(d, f'where = "{disc}"')
-        self.decode(b, d, disc_shape, dv, True)
+        """Decode union ``u`` into ``target``; ``disc`` names a local already holding its
+        discriminant, read (and ``pos`` moved past it) by the caller."""
+        name, disc_shape, arms, default, value_type = self._union_parts(u)
+        dv = b.tmp("d") if disc is None else disc
+        val = b.tmp("u")
+        if disc is None:
+            if not quiet:
+                b.add(d, f'where = "{name}"')
+            self.decode(b, d, disc_shape, dv, True)
         b.add(d, f"{val}: {value_type}")
         word = "if"
         for cases, arm, sh in arms:
@@ -913,7 +1038,8 @@ class ModuleRenderer:
             self._arm_decode(b, d + 1, default[1], val, follow)
         else:
             b.add(d + 1, f"raise {self._rt('bad_discriminant')}({dv}, pos - 4)")
-        self._construct(b, d, target, self._ref(u.name, module), [disc, "value"], [dv, val])
+        cls = self._ref(u.name, module)
+        self._construct(b, d, target, cls, [name, "value"], [dv, val], made)
 
     def _arm_decode(self, b: _Body, d: int, shape: Shape, target: str, follow: str | None) -> None:
         if follow is None:

@@ -14,6 +14,7 @@ from virtwire.xdr.runtime import (
     PAD,
     WORD_FALSE,
     WORD_TRUE,
+    KeyCache,
     bad_bool,
     bad_discriminant,
     bad_enum,
@@ -27,6 +28,8 @@ from virtwire.xdr.runtime import (
     i32_from,
     i32_pack,
     i64_from,
+    instances,
+    load_key,
     new,
     too_long,
     truncated,
@@ -339,6 +342,12 @@ def pack_admin_typed_param(out: bytearray, v: admin_typed_param) -> None:
         raise fail_pack(e, "admin_typed_param", where, v) from None
 
 
+# field and value.type of the admin_typed_param values decoded in arrays, keyed by
+# their wire bytes (see load_key), and the value.type cases they may hold.
+ADMIN_TYPED_PARAM_KEYS: Final[KeyCache] = {}
+ADMIN_TYPED_PARAM_CASES: Final = frozenset({1, 2, 3, 4, 5, 6, 7})
+
+
 class admin_nonnull_server(XDRStruct):
     __slots__ = ("name",)
 
@@ -563,9 +572,9 @@ def unpack_admin_connect_list_servers_ret(
         if n1 * 4 > end - pos:
             raise truncated(pos)
         start3 = pos
-        servers = []
+        servers = instances(admin_nonnull_server, n1)
         try:
-            for _ in range(n1):
+            for x2 in servers:
                 (n6,) = u32_from(buf, pos)
                 if n6 > 4194304:  # ADMIN_STRING_MAX
                     raise too_long(n6, 4194304, pos)
@@ -579,9 +588,7 @@ def unpack_admin_connect_list_servers_ret(
                     a4 = buf[s5 : s5 + n6].decode()
                 except UnicodeDecodeError:
                     a4 = buf[s5 : s5 + n6].decode("utf-8", "surrogateescape")
-                x2 = new(admin_nonnull_server)
                 x2.name = a4
-                servers.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_admin_nonnull_server, buf, start3, n1) from None
         where = "ret"
@@ -793,86 +800,79 @@ def unpack_admin_server_get_threadpool_parameters_ret(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(admin_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # ADMIN_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = ADMIN_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(ADMIN_TYPED_PARAM_KEYS, ADMIN_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # ADMIN_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # ADMIN_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(admin_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(admin_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(admin_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_admin_typed_param, buf, start3, n1) from None
         result = new(admin_server_get_threadpool_parameters_ret)
@@ -976,86 +976,79 @@ def unpack_admin_server_set_threadpool_parameters_args(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(admin_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # ADMIN_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = ADMIN_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(ADMIN_TYPED_PARAM_KEYS, ADMIN_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # ADMIN_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # ADMIN_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(admin_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(admin_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(admin_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_admin_typed_param, buf, start3, n1) from None
         where = "flags"
@@ -1203,10 +1196,10 @@ def unpack_admin_server_list_clients_ret(
         if n1 * 24 > end - pos:
             raise truncated(pos)
         start3 = pos
-        clients = []
+        clients = instances(admin_nonnull_client, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in clients:
                 if n4 > 4194304:  # ADMIN_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 s10 = pos + 4
@@ -1226,12 +1219,10 @@ def unpack_admin_server_list_clients_ret(
                 else:
                     (a6, a7, a8) = _unpack_QqI(buf, pos)
                 pos += 20
-                x2 = new(admin_nonnull_client)
                 x2.srv = a5
                 x2.id = a6
                 x2.timestamp = a7
                 x2.transport = a8
-                clients.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_admin_nonnull_client, buf, start3, n1) from None
         where = "ret"
@@ -1420,86 +1411,79 @@ def unpack_admin_client_get_info_ret(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(admin_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # ADMIN_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = ADMIN_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(ADMIN_TYPED_PARAM_KEYS, ADMIN_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # ADMIN_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # ADMIN_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(admin_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(admin_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(admin_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_admin_typed_param, buf, start3, n1) from None
         result = new(admin_client_get_info_ret)
@@ -1674,86 +1658,79 @@ def unpack_admin_server_get_client_limits_ret(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(admin_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # ADMIN_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = ADMIN_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(ADMIN_TYPED_PARAM_KEYS, ADMIN_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # ADMIN_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # ADMIN_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(admin_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(admin_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(admin_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_admin_typed_param, buf, start3, n1) from None
         result = new(admin_server_get_client_limits_ret)
@@ -1857,86 +1834,79 @@ def unpack_admin_server_set_client_limits_args(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(admin_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # ADMIN_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = ADMIN_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(ADMIN_TYPED_PARAM_KEYS, ADMIN_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # ADMIN_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # ADMIN_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(admin_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(admin_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(admin_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_admin_typed_param, buf, start3, n1) from None
         where = "flags"

@@ -14,6 +14,7 @@ from virtwire.xdr.runtime import (
     PAD,
     WORD_FALSE,
     WORD_TRUE,
+    KeyCache,
     bad_bool,
     bad_discriminant,
     bad_enum,
@@ -32,6 +33,8 @@ from virtwire.xdr.runtime import (
     i32_pack,
     i64_from,
     i64_pack,
+    instances,
+    load_key,
     new,
     pack,
     pack_signed_chars,
@@ -1997,6 +2000,12 @@ def pack_remote_typed_param(out: bytearray, v: remote_typed_param) -> None:
         raise fail_pack(e, "remote_typed_param", where, v) from None
 
 
+# field and value.type of the remote_typed_param values decoded in arrays, keyed by
+# their wire bytes (see load_key), and the value.type cases they may hold.
+REMOTE_TYPED_PARAM_KEYS: Final[KeyCache] = {}
+REMOTE_TYPED_PARAM_CASES: Final = frozenset({1, 2, 3, 4, 5, 6, 7})
+
+
 class remote_node_get_cpu_stats(XDRStruct):
     __slots__ = ("field", "value")
 
@@ -3200,10 +3209,10 @@ def unpack_remote_node_get_cpu_stats_ret(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_node_get_cpu_stats, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 s7 = pos + 4
@@ -3221,10 +3230,8 @@ def unpack_remote_node_get_cpu_stats_ret(
                 else:
                     (a6,) = u64_from(buf, pos)
                 pos += 8
-                x2 = new(remote_node_get_cpu_stats)
                 x2.field = a5
                 x2.value = a6
-                params.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_node_get_cpu_stats, buf, start3, n1) from None
         where = "nparams"
@@ -3335,10 +3342,10 @@ def unpack_remote_node_get_memory_stats_ret(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_node_get_memory_stats, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 s7 = pos + 4
@@ -3356,10 +3363,8 @@ def unpack_remote_node_get_memory_stats_ret(
                 else:
                     (a6,) = u64_from(buf, pos)
                 pos += 8
-                x2 = new(remote_node_get_memory_stats)
                 x2.field = a5
                 x2.value = a6
-                params.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_node_get_memory_stats, buf, start3, n1) from None
         where = "nparams"
@@ -3692,86 +3697,79 @@ def unpack_remote_domain_get_scheduler_parameters_ret(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         result = new(remote_domain_get_scheduler_parameters_ret)
@@ -3911,86 +3909,79 @@ def unpack_remote_domain_get_scheduler_parameters_flags_ret(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         result = new(remote_domain_get_scheduler_parameters_flags_ret)
@@ -4088,86 +4079,79 @@ def unpack_remote_domain_set_scheduler_parameters_args(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         result = new(remote_domain_set_scheduler_parameters_args)
@@ -4274,86 +4258,79 @@ def unpack_remote_domain_set_scheduler_parameters_flags_args(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "flags"
@@ -4469,86 +4446,79 @@ def unpack_remote_domain_set_blkio_parameters_args(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "flags"
@@ -4697,86 +4667,79 @@ def unpack_remote_domain_get_blkio_parameters_ret(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "nparams"
@@ -4887,86 +4850,79 @@ def unpack_remote_domain_set_memory_parameters_args(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "flags"
@@ -5115,86 +5071,79 @@ def unpack_remote_domain_get_memory_parameters_ret(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "nparams"
@@ -5377,86 +5326,79 @@ def unpack_remote_domain_set_numa_parameters_args(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "flags"
@@ -5605,86 +5547,79 @@ def unpack_remote_domain_get_numa_parameters_ret(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "nparams"
@@ -5795,86 +5730,79 @@ def unpack_remote_domain_set_perf_events_args(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "flags"
@@ -6021,86 +5949,79 @@ def unpack_remote_domain_get_perf_events_ret(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         result = new(remote_domain_get_perf_events_ret)
@@ -6369,86 +6290,79 @@ def unpack_remote_domain_block_stats_flags_ret(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "nparams"
@@ -6729,86 +6643,79 @@ def unpack_remote_domain_set_interface_parameters_args(
         if n3 * 12 > end - pos:
             raise truncated(pos)
         start5 = pos
-        params = []
+        params = instances(remote_typed_param, n3)
         try:
             n6 = u32_from(buf, pos)[0] if n3 else 0
-            for _ in range(n3):
+            for x4 in params:
                 if n6 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n6, 4194304, pos)
-                s9 = pos + 4
-                pos = s9 + ((n6 + 3) & -4)
-                if pos > end:
-                    raise truncated(s9)
-                if n6 & 3 and buf[s9 + n6 : pos] != PAD[n6 & 3]:
-                    raise bad_padding(s9 + n6)
-                try:
-                    a7 = buf[s9 : s9 + n6].decode()
-                except UnicodeDecodeError:
-                    a7 = buf[s9 : s9 + n6].decode("utf-8", "surrogateescape")
-                (d10,) = i32_from(buf, pos)
-                pos += 4
-                u11: int | float | str
-                if d10 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k11 = pos + 8 + ((n6 + 3) & -4)
+                c12 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k11])
+                if c12 is None:
+                    c12 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a13, d14) = c12
+                pos = k11
+                u16: int | float | str
+                if d14 == 1:
                     if pos + 8 <= end:
-                        (u11, n6) = _unpack_iI(buf, pos)
+                        (u16, n6) = _unpack_iI(buf, pos)
                     else:
-                        (u11,) = i32_from(buf, pos)
+                        (u16,) = i32_from(buf, pos)
                     pos += 4
-                elif d10 == 2:
+                elif d14 == 2:
                     if pos + 8 <= end:
-                        (u11, n6) = _unpack_II(buf, pos)
+                        (u16, n6) = _unpack_II(buf, pos)
                     else:
-                        (u11,) = u32_from(buf, pos)
+                        (u16,) = u32_from(buf, pos)
                     pos += 4
-                elif d10 == 3:
+                elif d14 == 3:
                     if pos + 12 <= end:
-                        (u11, n6) = _unpack_qI(buf, pos)
+                        (u16, n6) = _unpack_qI(buf, pos)
                     else:
-                        (u11,) = i64_from(buf, pos)
+                        (u16,) = i64_from(buf, pos)
                     pos += 8
-                elif d10 == 4:
+                elif d14 == 4:
                     if pos + 12 <= end:
-                        (u11, n6) = _unpack_QI(buf, pos)
+                        (u16, n6) = _unpack_QI(buf, pos)
                     else:
-                        (u11,) = u64_from(buf, pos)
+                        (u16,) = u64_from(buf, pos)
                     pos += 8
-                elif d10 == 5:
+                elif d14 == 5:
                     if pos + 12 <= end:
-                        (u11, n6) = _unpack_dI(buf, pos)
+                        (u16, n6) = _unpack_dI(buf, pos)
                     else:
-                        (u11,) = f64_from(buf, pos)
+                        (u16,) = f64_from(buf, pos)
                     pos += 8
-                elif d10 == 6:
+                elif d14 == 6:
                     if pos + 8 <= end:
-                        (u11, n6) = _unpack_iI(buf, pos)
+                        (u16, n6) = _unpack_iI(buf, pos)
                     else:
-                        (u11,) = i32_from(buf, pos)
+                        (u16,) = i32_from(buf, pos)
                     pos += 4
-                elif d10 == 7:
-                    (n13,) = u32_from(buf, pos)
-                    if n13 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n13, 4194304, pos)
-                    s12 = pos + 4
-                    pos = s12 + ((n13 + 3) & -4)
+                elif d14 == 7:
+                    (n18,) = u32_from(buf, pos)
+                    if n18 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n18, 4194304, pos)
+                    s17 = pos + 4
+                    pos = s17 + ((n18 + 3) & -4)
                     if pos > end:
-                        raise truncated(s12)
-                    if n13 & 3 and buf[s12 + n13 : pos] != PAD[n13 & 3]:
-                        raise bad_padding(s12 + n13)
+                        raise truncated(s17)
+                    if n18 & 3 and buf[s17 + n18 : pos] != PAD[n18 & 3]:
+                        raise bad_padding(s17 + n18)
                     try:
-                        u11 = buf[s12 : s12 + n13].decode()
+                        u16 = buf[s17 : s17 + n18].decode()
                     except UnicodeDecodeError:
-                        u11 = buf[s12 : s12 + n13].decode("utf-8", "surrogateescape")
+                        u16 = buf[s17 : s17 + n18].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n6,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d10, pos - 4)
-                a8 = new(remote_typed_param_value)
-                a8.type = d10
-                a8.value = u11
-                x4 = new(remote_typed_param)
-                x4.field = a7
-                x4.value = a8
-                params.append(x4)
+                    raise bad_discriminant(d14, pos - 4)
+                a15 = new(remote_typed_param_value)
+                a15.type = d14
+                a15.value = u16
+                x4.field = a13
+                x4.value = a15
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start5, n3) from None
         where = "flags"
@@ -7000,86 +6907,79 @@ def unpack_remote_domain_get_interface_parameters_ret(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "nparams"
@@ -7247,25 +7147,22 @@ def unpack_remote_domain_memory_stats_ret(
     where = ""
     if type(buf) is not bytes:
         buf = bytes(buf)
-    end = len(buf)
     try:
         where = "stats"
         (n1,) = u32_from(buf, pos)
         if n1 > 1024:  # REMOTE_DOMAIN_MEMORY_STATS_MAX
             raise too_long(n1, 1024, pos)
         pos += 4
-        if n1 * 12 > end - pos:
+        if n1 * 12 > len(buf) - pos:
             raise truncated(pos)
         start3 = pos
-        stats = []
+        stats = instances(remote_domain_memory_stat, n1)
         try:
-            for _ in range(n1):
+            for x2 in stats:
                 (a4, a5) = _unpack_iQ(buf, pos)
                 pos += 12
-                x2 = new(remote_domain_memory_stat)
                 x2.tag = a4
                 x2.val = a5
-                stats.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_domain_memory_stat, buf, start3, n1) from None
         result = new(remote_domain_memory_stats_ret)
@@ -9113,86 +9010,79 @@ def unpack_remote_domain_save_params_args(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "flags"
@@ -9458,86 +9348,79 @@ def unpack_remote_domain_restore_params_args(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "flags"
@@ -12497,17 +12380,15 @@ def unpack_remote_domain_get_vcpus_ret(
         if n1 * 20 > end - pos:
             raise truncated(pos)
         start3 = pos
-        info = []
+        info = instances(remote_vcpu_info, n1)
         try:
-            for _ in range(n1):
+            for x2 in info:
                 (a4, a5, a6, a7) = _unpack_IiQi(buf, pos)
                 pos += 20
-                x2 = new(remote_vcpu_info)
                 x2.number = a4
                 x2.state = a5
                 x2.cpu_time = a6
                 x2.cpu = a7
-                info.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_vcpu_info, buf, start3, n1) from None
         where = "cpumaps"
@@ -12750,9 +12631,9 @@ def unpack_remote_domain_get_iothread_info_ret(
         if n1 * 8 > end - pos:
             raise truncated(pos)
         start3 = pos
-        info = []
+        info = instances(remote_domain_iothread_info, n1)
         try:
-            for _ in range(n1):
+            for x2 in info:
                 (a4,) = u32_from(buf, pos)
                 pos += 4
                 (n7,) = u32_from(buf, pos)
@@ -12765,10 +12646,8 @@ def unpack_remote_domain_get_iothread_info_ret(
                 if n7 & 3 and buf[s6 + n7 : pos] != PAD[n7 & 3]:
                     raise bad_padding(s6 + n7)
                 a5 = buf[s6 : s6 + n7]
-                x2 = new(remote_domain_iothread_info)
                 x2.iothread_id = a4
                 x2.cpumap = a5
-                info.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_domain_iothread_info, buf, start3, n1) from None
         where = "ret"
@@ -13019,86 +12898,79 @@ def unpack_remote_domain_set_iothread_params_args(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "flags"
@@ -13332,9 +13204,9 @@ def unpack_remote_domain_get_security_label_list_ret(
         if n1 * 8 > end - pos:
             raise truncated(pos)
         start3 = pos
-        labels = []
+        labels = instances(remote_domain_get_security_label_ret, n1)
         try:
-            for _ in range(n1):
+            for x2 in labels:
                 (n6,) = u32_from(buf, pos)
                 if n6 > 4097:  # REMOTE_SECURITY_LABEL_MAX
                     raise too_long(n6, 4097, pos)
@@ -13347,10 +13219,8 @@ def unpack_remote_domain_get_security_label_list_ret(
                 pos += 4 * n6
                 (a5,) = i32_from(buf, pos)
                 pos += 4
-                x2 = new(remote_domain_get_security_label_ret)
                 x2.label = a4
                 x2.enforcing = a5
-                labels.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(
                 e,
@@ -14829,86 +14699,79 @@ def unpack_remote_domain_block_copy_args(
         if n5 * 12 > end - pos:
             raise truncated(pos)
         start7 = pos
-        params = []
+        params = instances(remote_typed_param, n5)
         try:
             n8 = u32_from(buf, pos)[0] if n5 else 0
-            for _ in range(n5):
+            for x6 in params:
                 if n8 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n8, 4194304, pos)
-                s11 = pos + 4
-                pos = s11 + ((n8 + 3) & -4)
-                if pos > end:
-                    raise truncated(s11)
-                if n8 & 3 and buf[s11 + n8 : pos] != PAD[n8 & 3]:
-                    raise bad_padding(s11 + n8)
-                try:
-                    a9 = buf[s11 : s11 + n8].decode()
-                except UnicodeDecodeError:
-                    a9 = buf[s11 : s11 + n8].decode("utf-8", "surrogateescape")
-                (d12,) = i32_from(buf, pos)
-                pos += 4
-                u13: int | float | str
-                if d12 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k13 = pos + 8 + ((n8 + 3) & -4)
+                c14 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k13])
+                if c14 is None:
+                    c14 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a15, d16) = c14
+                pos = k13
+                u18: int | float | str
+                if d16 == 1:
                     if pos + 8 <= end:
-                        (u13, n8) = _unpack_iI(buf, pos)
+                        (u18, n8) = _unpack_iI(buf, pos)
                     else:
-                        (u13,) = i32_from(buf, pos)
+                        (u18,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d16 == 2:
                     if pos + 8 <= end:
-                        (u13, n8) = _unpack_II(buf, pos)
+                        (u18, n8) = _unpack_II(buf, pos)
                     else:
-                        (u13,) = u32_from(buf, pos)
+                        (u18,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d16 == 3:
                     if pos + 12 <= end:
-                        (u13, n8) = _unpack_qI(buf, pos)
+                        (u18, n8) = _unpack_qI(buf, pos)
                     else:
-                        (u13,) = i64_from(buf, pos)
+                        (u18,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d16 == 4:
                     if pos + 12 <= end:
-                        (u13, n8) = _unpack_QI(buf, pos)
+                        (u18, n8) = _unpack_QI(buf, pos)
                     else:
-                        (u13,) = u64_from(buf, pos)
+                        (u18,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d16 == 5:
                     if pos + 12 <= end:
-                        (u13, n8) = _unpack_dI(buf, pos)
+                        (u18, n8) = _unpack_dI(buf, pos)
                     else:
-                        (u13,) = f64_from(buf, pos)
+                        (u18,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d16 == 6:
                     if pos + 8 <= end:
-                        (u13, n8) = _unpack_iI(buf, pos)
+                        (u18, n8) = _unpack_iI(buf, pos)
                     else:
-                        (u13,) = i32_from(buf, pos)
+                        (u18,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n15,) = u32_from(buf, pos)
-                    if n15 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n15, 4194304, pos)
-                    s14 = pos + 4
-                    pos = s14 + ((n15 + 3) & -4)
+                elif d16 == 7:
+                    (n20,) = u32_from(buf, pos)
+                    if n20 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n20, 4194304, pos)
+                    s19 = pos + 4
+                    pos = s19 + ((n20 + 3) & -4)
                     if pos > end:
-                        raise truncated(s14)
-                    if n15 & 3 and buf[s14 + n15 : pos] != PAD[n15 & 3]:
-                        raise bad_padding(s14 + n15)
+                        raise truncated(s19)
+                    if n20 & 3 and buf[s19 + n20 : pos] != PAD[n20 & 3]:
+                        raise bad_padding(s19 + n20)
                     try:
-                        u13 = buf[s14 : s14 + n15].decode()
+                        u18 = buf[s19 : s19 + n20].decode()
                     except UnicodeDecodeError:
-                        u13 = buf[s14 : s14 + n15].decode("utf-8", "surrogateescape")
+                        u18 = buf[s19 : s19 + n20].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n8,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a10 = new(remote_typed_param_value)
-                a10.type = d12
-                a10.value = u13
-                x6 = new(remote_typed_param)
-                x6.field = a9
-                x6.value = a10
-                params.append(x6)
+                    raise bad_discriminant(d16, pos - 4)
+                a17 = new(remote_typed_param_value)
+                a17.type = d16
+                a17.value = u18
+                x6.field = a15
+                x6.value = a17
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start7, n5) from None
         where = "flags"
@@ -15227,86 +15090,79 @@ def unpack_remote_domain_set_block_io_tune_args(
         if n3 * 12 > end - pos:
             raise truncated(pos)
         start5 = pos
-        params = []
+        params = instances(remote_typed_param, n3)
         try:
             n6 = u32_from(buf, pos)[0] if n3 else 0
-            for _ in range(n3):
+            for x4 in params:
                 if n6 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n6, 4194304, pos)
-                s9 = pos + 4
-                pos = s9 + ((n6 + 3) & -4)
-                if pos > end:
-                    raise truncated(s9)
-                if n6 & 3 and buf[s9 + n6 : pos] != PAD[n6 & 3]:
-                    raise bad_padding(s9 + n6)
-                try:
-                    a7 = buf[s9 : s9 + n6].decode()
-                except UnicodeDecodeError:
-                    a7 = buf[s9 : s9 + n6].decode("utf-8", "surrogateescape")
-                (d10,) = i32_from(buf, pos)
-                pos += 4
-                u11: int | float | str
-                if d10 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k11 = pos + 8 + ((n6 + 3) & -4)
+                c12 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k11])
+                if c12 is None:
+                    c12 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a13, d14) = c12
+                pos = k11
+                u16: int | float | str
+                if d14 == 1:
                     if pos + 8 <= end:
-                        (u11, n6) = _unpack_iI(buf, pos)
+                        (u16, n6) = _unpack_iI(buf, pos)
                     else:
-                        (u11,) = i32_from(buf, pos)
+                        (u16,) = i32_from(buf, pos)
                     pos += 4
-                elif d10 == 2:
+                elif d14 == 2:
                     if pos + 8 <= end:
-                        (u11, n6) = _unpack_II(buf, pos)
+                        (u16, n6) = _unpack_II(buf, pos)
                     else:
-                        (u11,) = u32_from(buf, pos)
+                        (u16,) = u32_from(buf, pos)
                     pos += 4
-                elif d10 == 3:
+                elif d14 == 3:
                     if pos + 12 <= end:
-                        (u11, n6) = _unpack_qI(buf, pos)
+                        (u16, n6) = _unpack_qI(buf, pos)
                     else:
-                        (u11,) = i64_from(buf, pos)
+                        (u16,) = i64_from(buf, pos)
                     pos += 8
-                elif d10 == 4:
+                elif d14 == 4:
                     if pos + 12 <= end:
-                        (u11, n6) = _unpack_QI(buf, pos)
+                        (u16, n6) = _unpack_QI(buf, pos)
                     else:
-                        (u11,) = u64_from(buf, pos)
+                        (u16,) = u64_from(buf, pos)
                     pos += 8
-                elif d10 == 5:
+                elif d14 == 5:
                     if pos + 12 <= end:
-                        (u11, n6) = _unpack_dI(buf, pos)
+                        (u16, n6) = _unpack_dI(buf, pos)
                     else:
-                        (u11,) = f64_from(buf, pos)
+                        (u16,) = f64_from(buf, pos)
                     pos += 8
-                elif d10 == 6:
+                elif d14 == 6:
                     if pos + 8 <= end:
-                        (u11, n6) = _unpack_iI(buf, pos)
+                        (u16, n6) = _unpack_iI(buf, pos)
                     else:
-                        (u11,) = i32_from(buf, pos)
+                        (u16,) = i32_from(buf, pos)
                     pos += 4
-                elif d10 == 7:
-                    (n13,) = u32_from(buf, pos)
-                    if n13 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n13, 4194304, pos)
-                    s12 = pos + 4
-                    pos = s12 + ((n13 + 3) & -4)
+                elif d14 == 7:
+                    (n18,) = u32_from(buf, pos)
+                    if n18 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n18, 4194304, pos)
+                    s17 = pos + 4
+                    pos = s17 + ((n18 + 3) & -4)
                     if pos > end:
-                        raise truncated(s12)
-                    if n13 & 3 and buf[s12 + n13 : pos] != PAD[n13 & 3]:
-                        raise bad_padding(s12 + n13)
+                        raise truncated(s17)
+                    if n18 & 3 and buf[s17 + n18 : pos] != PAD[n18 & 3]:
+                        raise bad_padding(s17 + n18)
                     try:
-                        u11 = buf[s12 : s12 + n13].decode()
+                        u16 = buf[s17 : s17 + n18].decode()
                     except UnicodeDecodeError:
-                        u11 = buf[s12 : s12 + n13].decode("utf-8", "surrogateescape")
+                        u16 = buf[s17 : s17 + n18].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n6,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d10, pos - 4)
-                a8 = new(remote_typed_param_value)
-                a8.type = d10
-                a8.value = u11
-                x4 = new(remote_typed_param)
-                x4.field = a7
-                x4.value = a8
-                params.append(x4)
+                    raise bad_discriminant(d14, pos - 4)
+                a15 = new(remote_typed_param_value)
+                a15.type = d14
+                a15.value = u16
+                x4.field = a13
+                x4.value = a15
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start5, n3) from None
         where = "flags"
@@ -15516,86 +15372,79 @@ def unpack_remote_domain_get_block_io_tune_ret(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "nparams"
@@ -15722,86 +15571,79 @@ def unpack_remote_domain_set_throttle_group_args(
         if n3 * 12 > end - pos:
             raise truncated(pos)
         start5 = pos
-        params = []
+        params = instances(remote_typed_param, n3)
         try:
             n6 = u32_from(buf, pos)[0] if n3 else 0
-            for _ in range(n3):
+            for x4 in params:
                 if n6 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n6, 4194304, pos)
-                s9 = pos + 4
-                pos = s9 + ((n6 + 3) & -4)
-                if pos > end:
-                    raise truncated(s9)
-                if n6 & 3 and buf[s9 + n6 : pos] != PAD[n6 & 3]:
-                    raise bad_padding(s9 + n6)
-                try:
-                    a7 = buf[s9 : s9 + n6].decode()
-                except UnicodeDecodeError:
-                    a7 = buf[s9 : s9 + n6].decode("utf-8", "surrogateescape")
-                (d10,) = i32_from(buf, pos)
-                pos += 4
-                u11: int | float | str
-                if d10 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k11 = pos + 8 + ((n6 + 3) & -4)
+                c12 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k11])
+                if c12 is None:
+                    c12 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a13, d14) = c12
+                pos = k11
+                u16: int | float | str
+                if d14 == 1:
                     if pos + 8 <= end:
-                        (u11, n6) = _unpack_iI(buf, pos)
+                        (u16, n6) = _unpack_iI(buf, pos)
                     else:
-                        (u11,) = i32_from(buf, pos)
+                        (u16,) = i32_from(buf, pos)
                     pos += 4
-                elif d10 == 2:
+                elif d14 == 2:
                     if pos + 8 <= end:
-                        (u11, n6) = _unpack_II(buf, pos)
+                        (u16, n6) = _unpack_II(buf, pos)
                     else:
-                        (u11,) = u32_from(buf, pos)
+                        (u16,) = u32_from(buf, pos)
                     pos += 4
-                elif d10 == 3:
+                elif d14 == 3:
                     if pos + 12 <= end:
-                        (u11, n6) = _unpack_qI(buf, pos)
+                        (u16, n6) = _unpack_qI(buf, pos)
                     else:
-                        (u11,) = i64_from(buf, pos)
+                        (u16,) = i64_from(buf, pos)
                     pos += 8
-                elif d10 == 4:
+                elif d14 == 4:
                     if pos + 12 <= end:
-                        (u11, n6) = _unpack_QI(buf, pos)
+                        (u16, n6) = _unpack_QI(buf, pos)
                     else:
-                        (u11,) = u64_from(buf, pos)
+                        (u16,) = u64_from(buf, pos)
                     pos += 8
-                elif d10 == 5:
+                elif d14 == 5:
                     if pos + 12 <= end:
-                        (u11, n6) = _unpack_dI(buf, pos)
+                        (u16, n6) = _unpack_dI(buf, pos)
                     else:
-                        (u11,) = f64_from(buf, pos)
+                        (u16,) = f64_from(buf, pos)
                     pos += 8
-                elif d10 == 6:
+                elif d14 == 6:
                     if pos + 8 <= end:
-                        (u11, n6) = _unpack_iI(buf, pos)
+                        (u16, n6) = _unpack_iI(buf, pos)
                     else:
-                        (u11,) = i32_from(buf, pos)
+                        (u16,) = i32_from(buf, pos)
                     pos += 4
-                elif d10 == 7:
-                    (n13,) = u32_from(buf, pos)
-                    if n13 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n13, 4194304, pos)
-                    s12 = pos + 4
-                    pos = s12 + ((n13 + 3) & -4)
+                elif d14 == 7:
+                    (n18,) = u32_from(buf, pos)
+                    if n18 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n18, 4194304, pos)
+                    s17 = pos + 4
+                    pos = s17 + ((n18 + 3) & -4)
                     if pos > end:
-                        raise truncated(s12)
-                    if n13 & 3 and buf[s12 + n13 : pos] != PAD[n13 & 3]:
-                        raise bad_padding(s12 + n13)
+                        raise truncated(s17)
+                    if n18 & 3 and buf[s17 + n18 : pos] != PAD[n18 & 3]:
+                        raise bad_padding(s17 + n18)
                     try:
-                        u11 = buf[s12 : s12 + n13].decode()
+                        u16 = buf[s17 : s17 + n18].decode()
                     except UnicodeDecodeError:
-                        u11 = buf[s12 : s12 + n13].decode("utf-8", "surrogateescape")
+                        u16 = buf[s17 : s17 + n18].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n6,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d10, pos - 4)
-                a8 = new(remote_typed_param_value)
-                a8.type = d10
-                a8.value = u11
-                x4 = new(remote_typed_param)
-                x4.field = a7
-                x4.value = a8
-                params.append(x4)
+                    raise bad_discriminant(d14, pos - 4)
+                a15 = new(remote_typed_param_value)
+                a15.type = d14
+                a15.value = u16
+                x4.field = a13
+                x4.value = a15
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start5, n3) from None
         where = "flags"
@@ -16058,86 +15900,79 @@ def unpack_remote_domain_get_cpu_stats_ret(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "nparams"
@@ -26619,86 +26454,79 @@ def unpack_remote_domain_get_job_stats_ret(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         result = new(remote_domain_get_job_stats_ret)
@@ -28222,9 +28050,9 @@ def unpack_remote_domain_event_graphics_msg(
         if n3 * 8 > end - pos:
             raise truncated(pos)
         start5 = pos
-        subject = []
+        subject = instances(remote_domain_event_graphics_identity, n3)
         try:
-            for _ in range(n3):
+            for x4 in subject:
                 (n9,) = u32_from(buf, pos)
                 if n9 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n9, 4194304, pos)
@@ -28251,10 +28079,8 @@ def unpack_remote_domain_event_graphics_msg(
                     a7 = buf[s10 : s10 + n11].decode()
                 except UnicodeDecodeError:
                     a7 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
-                x4 = new(remote_domain_event_graphics_identity)
                 x4.type = a6
                 x4.name = a7
-                subject.append(x4)
         except DECODE_ERRORS as e:
             raise fail_items(
                 e,
@@ -29951,10 +29777,10 @@ def unpack_remote_domain_list_all_snapshots_ret(
         if n1 * 28 > end - pos:
             raise truncated(pos)
         start3 = pos
-        snapshots = []
+        snapshots = instances(remote_nonnull_domain_snapshot, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in snapshots:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 s7 = pos + 4
@@ -29989,10 +29815,8 @@ def unpack_remote_domain_list_all_snapshots_ret(
                 a6.name = a8
                 a6.uuid = a9
                 a6.id = a10
-                x2 = new(remote_nonnull_domain_snapshot)
                 x2.name = a5
                 x2.dom = a6
-                snapshots.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_domain_snapshot, buf, start3, n1) from None
         where = "ret"
@@ -30331,10 +30155,10 @@ def unpack_remote_domain_snapshot_list_all_children_ret(
         if n1 * 28 > end - pos:
             raise truncated(pos)
         start3 = pos
-        snapshots = []
+        snapshots = instances(remote_nonnull_domain_snapshot, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in snapshots:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 s7 = pos + 4
@@ -30369,10 +30193,8 @@ def unpack_remote_domain_snapshot_list_all_children_ret(
                 a6.name = a8
                 a6.uuid = a9
                 a6.id = a10
-                x2 = new(remote_nonnull_domain_snapshot)
                 x2.name = a5
                 x2.dom = a6
-                snapshots.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_domain_snapshot, buf, start3, n1) from None
         where = "ret"
@@ -33039,10 +32861,10 @@ def unpack_remote_domain_get_disk_errors_ret(
         if n1 * 8 > end - pos:
             raise truncated(pos)
         start3 = pos
-        errors = []
+        errors = instances(remote_domain_disk_error, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in errors:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 s7 = pos + 4
@@ -33060,10 +32882,8 @@ def unpack_remote_domain_get_disk_errors_ret(
                 else:
                     (a6,) = i32_from(buf, pos)
                 pos += 4
-                x2 = new(remote_domain_disk_error)
                 x2.disk = a5
                 x2.error = a6
-                errors.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_domain_disk_error, buf, start3, n1) from None
         where = "nerrors"
@@ -33175,10 +32995,10 @@ def unpack_remote_connect_list_all_domains_ret(
         if n1 * 24 > end - pos:
             raise truncated(pos)
         start3 = pos
-        domains = []
+        domains = instances(remote_nonnull_domain, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in domains:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 s8 = pos + 4
@@ -33196,11 +33016,9 @@ def unpack_remote_connect_list_all_domains_ret(
                 else:
                     (a6, a7) = _unpack_16si(buf, pos)
                 pos += 20
-                x2 = new(remote_nonnull_domain)
                 x2.name = a5
                 x2.uuid = a6
                 x2.id = a7
-                domains.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_domain, buf, start3, n1) from None
         where = "ret"
@@ -33313,10 +33131,10 @@ def unpack_remote_connect_list_all_storage_pools_ret(
         if n1 * 20 > end - pos:
             raise truncated(pos)
         start3 = pos
-        pools = []
+        pools = instances(remote_nonnull_storage_pool, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in pools:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 s7 = pos + 4
@@ -33334,10 +33152,8 @@ def unpack_remote_connect_list_all_storage_pools_ret(
                 else:
                     (a6,) = _unpack_16s(buf, pos)
                 pos += 16
-                x2 = new(remote_nonnull_storage_pool)
                 x2.name = a5
                 x2.uuid = a6
-                pools.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_storage_pool, buf, start3, n1) from None
         where = "ret"
@@ -33459,9 +33275,9 @@ def unpack_remote_storage_pool_list_all_volumes_ret(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        vols = []
+        vols = instances(remote_nonnull_storage_vol, n1)
         try:
-            for _ in range(n1):
+            for x2 in vols:
                 (n8,) = u32_from(buf, pos)
                 if n8 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n8, 4194304, pos)
@@ -33501,11 +33317,9 @@ def unpack_remote_storage_pool_list_all_volumes_ret(
                     a6 = buf[s11 : s11 + n12].decode()
                 except UnicodeDecodeError:
                     a6 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                x2 = new(remote_nonnull_storage_vol)
                 x2.pool = a4
                 x2.name = a5
                 x2.key = a6
-                vols.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_storage_vol, buf, start3, n1) from None
         where = "ret"
@@ -33639,10 +33453,10 @@ def unpack_remote_connect_list_all_networks_ret(
         if n1 * 20 > end - pos:
             raise truncated(pos)
         start3 = pos
-        nets = []
+        nets = instances(remote_nonnull_network, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in nets:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 s7 = pos + 4
@@ -33660,10 +33474,8 @@ def unpack_remote_connect_list_all_networks_ret(
                 else:
                     (a6,) = _unpack_16s(buf, pos)
                 pos += 16
-                x2 = new(remote_nonnull_network)
                 x2.name = a5
                 x2.uuid = a6
-                nets.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_network, buf, start3, n1) from None
         where = "ret"
@@ -33777,9 +33589,9 @@ def unpack_remote_connect_list_all_interfaces_ret(
         if n1 * 8 > end - pos:
             raise truncated(pos)
         start3 = pos
-        ifaces = []
+        ifaces = instances(remote_nonnull_interface, n1)
         try:
-            for _ in range(n1):
+            for x2 in ifaces:
                 (n7,) = u32_from(buf, pos)
                 if n7 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n7, 4194304, pos)
@@ -33806,10 +33618,8 @@ def unpack_remote_connect_list_all_interfaces_ret(
                     a5 = buf[s8 : s8 + n9].decode()
                 except UnicodeDecodeError:
                     a5 = buf[s8 : s8 + n9].decode("utf-8", "surrogateescape")
-                x2 = new(remote_nonnull_interface)
                 x2.name = a4
                 x2.mac = a5
-                ifaces.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_interface, buf, start3, n1) from None
         where = "ret"
@@ -33931,9 +33741,9 @@ def unpack_remote_connect_list_all_node_devices_ret(
         if n1 * 4 > end - pos:
             raise truncated(pos)
         start3 = pos
-        devices = []
+        devices = instances(remote_nonnull_node_device, n1)
         try:
-            for _ in range(n1):
+            for x2 in devices:
                 (n6,) = u32_from(buf, pos)
                 if n6 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n6, 4194304, pos)
@@ -33947,9 +33757,7 @@ def unpack_remote_connect_list_all_node_devices_ret(
                     a4 = buf[s5 : s5 + n6].decode()
                 except UnicodeDecodeError:
                     a4 = buf[s5 : s5 + n6].decode("utf-8", "surrogateescape")
-                x2 = new(remote_nonnull_node_device)
                 x2.name = a4
-                devices.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_node_device, buf, start3, n1) from None
         where = "ret"
@@ -34059,10 +33867,10 @@ def unpack_remote_connect_list_all_nwfilters_ret(
         if n1 * 20 > end - pos:
             raise truncated(pos)
         start3 = pos
-        filters = []
+        filters = instances(remote_nonnull_nwfilter, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in filters:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 s7 = pos + 4
@@ -34080,10 +33888,8 @@ def unpack_remote_connect_list_all_nwfilters_ret(
                 else:
                     (a6,) = _unpack_16s(buf, pos)
                 pos += 16
-                x2 = new(remote_nonnull_nwfilter)
                 x2.name = a5
                 x2.uuid = a6
-                filters.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_nwfilter, buf, start3, n1) from None
         where = "ret"
@@ -34197,9 +34003,9 @@ def unpack_remote_connect_list_all_secrets_ret(
         if n1 * 24 > end - pos:
             raise truncated(pos)
         start3 = pos
-        secrets = []
+        secrets = instances(remote_nonnull_secret, n1)
         try:
-            for _ in range(n1):
+            for x2 in secrets:
                 (a4, a5) = _unpack_16si(buf, pos)
                 pos += 20
                 (n8,) = u32_from(buf, pos)
@@ -34215,11 +34021,9 @@ def unpack_remote_connect_list_all_secrets_ret(
                     a6 = buf[s7 : s7 + n8].decode()
                 except UnicodeDecodeError:
                     a6 = buf[s7 : s7 + n8].decode("utf-8", "surrogateescape")
-                x2 = new(remote_nonnull_secret)
                 x2.uuid = a4
                 x2.usageType = a5
                 x2.usageID = a6
-                secrets.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_secret, buf, start3, n1) from None
         where = "ret"
@@ -34296,86 +34100,79 @@ def unpack_remote_node_set_memory_parameters_args(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "flags"
@@ -34513,86 +34310,79 @@ def unpack_remote_node_get_memory_parameters_ret(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "nparams"
@@ -35000,86 +34790,79 @@ def unpack_remote_domain_migrate_begin3_params_args(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "flags"
@@ -35267,99 +35050,92 @@ def unpack_remote_domain_migrate_prepare3_params_args(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "cookie_in"
-        (n13,) = u32_from(buf, pos)
-        if n13 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
-            raise too_long(n13, 4194304, pos)
-        s12 = pos + 4
-        pos = s12 + ((n13 + 3) & -4)
+        (n18,) = u32_from(buf, pos)
+        if n18 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
+            raise too_long(n18, 4194304, pos)
+        s17 = pos + 4
+        pos = s17 + ((n18 + 3) & -4)
         if pos > end:
-            raise truncated(s12)
-        if n13 & 3 and buf[s12 + n13 : pos] != PAD[n13 & 3]:
-            raise bad_padding(s12 + n13)
-        cookie_in = buf[s12 : s12 + n13]
+            raise truncated(s17)
+        if n18 & 3 and buf[s17 + n18 : pos] != PAD[n18 & 3]:
+            raise bad_padding(s17 + n18)
+        cookie_in = buf[s17 : s17 + n18]
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
@@ -35565,99 +35341,92 @@ def unpack_remote_domain_migrate_prepare_tunnel3_params_args(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "cookie_in"
-        (n13,) = u32_from(buf, pos)
-        if n13 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
-            raise too_long(n13, 4194304, pos)
-        s12 = pos + 4
-        pos = s12 + ((n13 + 3) & -4)
+        (n18,) = u32_from(buf, pos)
+        if n18 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
+            raise too_long(n18, 4194304, pos)
+        s17 = pos + 4
+        pos = s17 + ((n18 + 3) & -4)
         if pos > end:
-            raise truncated(s12)
-        if n13 & 3 and buf[s12 + n13 : pos] != PAD[n13 & 3]:
-            raise bad_padding(s12 + n13)
-        cookie_in = buf[s12 : s12 + n13]
+            raise truncated(s17)
+        if n18 & 3 and buf[s17 + n18 : pos] != PAD[n18 & 3]:
+            raise bad_padding(s17 + n18)
+        cookie_in = buf[s17 : s17 + n18]
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
@@ -35856,99 +35625,92 @@ def unpack_remote_domain_migrate_perform3_params_args(
         if n4 * 12 > end - pos:
             raise truncated(pos)
         start6 = pos
-        params = []
+        params = instances(remote_typed_param, n4)
         try:
             n7 = u32_from(buf, pos)[0] if n4 else 0
-            for _ in range(n4):
+            for x5 in params:
                 if n7 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n7, 4194304, pos)
-                s10 = pos + 4
-                pos = s10 + ((n7 + 3) & -4)
-                if pos > end:
-                    raise truncated(s10)
-                if n7 & 3 and buf[s10 + n7 : pos] != PAD[n7 & 3]:
-                    raise bad_padding(s10 + n7)
-                try:
-                    a8 = buf[s10 : s10 + n7].decode()
-                except UnicodeDecodeError:
-                    a8 = buf[s10 : s10 + n7].decode("utf-8", "surrogateescape")
-                (d11,) = i32_from(buf, pos)
-                pos += 4
-                u12: int | float | str
-                if d11 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k12 = pos + 8 + ((n7 + 3) & -4)
+                c13 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k12])
+                if c13 is None:
+                    c13 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a14, d15) = c13
+                pos = k12
+                u17: int | float | str
+                if d15 == 1:
                     if pos + 8 <= end:
-                        (u12, n7) = _unpack_iI(buf, pos)
+                        (u17, n7) = _unpack_iI(buf, pos)
                     else:
-                        (u12,) = i32_from(buf, pos)
+                        (u17,) = i32_from(buf, pos)
                     pos += 4
-                elif d11 == 2:
+                elif d15 == 2:
                     if pos + 8 <= end:
-                        (u12, n7) = _unpack_II(buf, pos)
+                        (u17, n7) = _unpack_II(buf, pos)
                     else:
-                        (u12,) = u32_from(buf, pos)
+                        (u17,) = u32_from(buf, pos)
                     pos += 4
-                elif d11 == 3:
+                elif d15 == 3:
                     if pos + 12 <= end:
-                        (u12, n7) = _unpack_qI(buf, pos)
+                        (u17, n7) = _unpack_qI(buf, pos)
                     else:
-                        (u12,) = i64_from(buf, pos)
+                        (u17,) = i64_from(buf, pos)
                     pos += 8
-                elif d11 == 4:
+                elif d15 == 4:
                     if pos + 12 <= end:
-                        (u12, n7) = _unpack_QI(buf, pos)
+                        (u17, n7) = _unpack_QI(buf, pos)
                     else:
-                        (u12,) = u64_from(buf, pos)
+                        (u17,) = u64_from(buf, pos)
                     pos += 8
-                elif d11 == 5:
+                elif d15 == 5:
                     if pos + 12 <= end:
-                        (u12, n7) = _unpack_dI(buf, pos)
+                        (u17, n7) = _unpack_dI(buf, pos)
                     else:
-                        (u12,) = f64_from(buf, pos)
+                        (u17,) = f64_from(buf, pos)
                     pos += 8
-                elif d11 == 6:
+                elif d15 == 6:
                     if pos + 8 <= end:
-                        (u12, n7) = _unpack_iI(buf, pos)
+                        (u17, n7) = _unpack_iI(buf, pos)
                     else:
-                        (u12,) = i32_from(buf, pos)
+                        (u17,) = i32_from(buf, pos)
                     pos += 4
-                elif d11 == 7:
-                    (n14,) = u32_from(buf, pos)
-                    if n14 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n14, 4194304, pos)
-                    s13 = pos + 4
-                    pos = s13 + ((n14 + 3) & -4)
+                elif d15 == 7:
+                    (n19,) = u32_from(buf, pos)
+                    if n19 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n19, 4194304, pos)
+                    s18 = pos + 4
+                    pos = s18 + ((n19 + 3) & -4)
                     if pos > end:
-                        raise truncated(s13)
-                    if n14 & 3 and buf[s13 + n14 : pos] != PAD[n14 & 3]:
-                        raise bad_padding(s13 + n14)
+                        raise truncated(s18)
+                    if n19 & 3 and buf[s18 + n19 : pos] != PAD[n19 & 3]:
+                        raise bad_padding(s18 + n19)
                     try:
-                        u12 = buf[s13 : s13 + n14].decode()
+                        u17 = buf[s18 : s18 + n19].decode()
                     except UnicodeDecodeError:
-                        u12 = buf[s13 : s13 + n14].decode("utf-8", "surrogateescape")
+                        u17 = buf[s18 : s18 + n19].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n7,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d11, pos - 4)
-                a9 = new(remote_typed_param_value)
-                a9.type = d11
-                a9.value = u12
-                x5 = new(remote_typed_param)
-                x5.field = a8
-                x5.value = a9
-                params.append(x5)
+                    raise bad_discriminant(d15, pos - 4)
+                a16 = new(remote_typed_param_value)
+                a16.type = d15
+                a16.value = u17
+                x5.field = a14
+                x5.value = a16
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start6, n4) from None
         where = "cookie_in"
-        (n16,) = u32_from(buf, pos)
-        if n16 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
-            raise too_long(n16, 4194304, pos)
-        s15 = pos + 4
-        pos = s15 + ((n16 + 3) & -4)
+        (n21,) = u32_from(buf, pos)
+        if n21 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
+            raise too_long(n21, 4194304, pos)
+        s20 = pos + 4
+        pos = s20 + ((n21 + 3) & -4)
         if pos > end:
-            raise truncated(s15)
-        if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-            raise bad_padding(s15 + n16)
-        cookie_in = buf[s15 : s15 + n16]
+            raise truncated(s20)
+        if n21 & 3 and buf[s20 + n21 : pos] != PAD[n21 & 3]:
+            raise bad_padding(s20 + n21)
+        cookie_in = buf[s20 : s20 + n21]
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
@@ -36140,99 +35902,92 @@ def unpack_remote_domain_migrate_finish3_params_args(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "cookie_in"
-        (n13,) = u32_from(buf, pos)
-        if n13 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
-            raise too_long(n13, 4194304, pos)
-        s12 = pos + 4
-        pos = s12 + ((n13 + 3) & -4)
+        (n18,) = u32_from(buf, pos)
+        if n18 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
+            raise too_long(n18, 4194304, pos)
+        s17 = pos + 4
+        pos = s17 + ((n18 + 3) & -4)
         if pos > end:
-            raise truncated(s12)
-        if n13 & 3 and buf[s12 + n13 : pos] != PAD[n13 & 3]:
-            raise bad_padding(s12 + n13)
-        cookie_in = buf[s12 : s12 + n13]
+            raise truncated(s17)
+        if n18 & 3 and buf[s17 + n18 : pos] != PAD[n18 & 3]:
+            raise bad_padding(s17 + n18)
+        cookie_in = buf[s17 : s17 + n18]
         where = "flags@0,cancelled@4,@8"
         (flags, cancelled) = _unpack_Ii(buf, pos)
         pos += 8
@@ -36413,99 +36168,92 @@ def unpack_remote_domain_migrate_confirm3_params_args(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "cookie_in"
-        (n13,) = u32_from(buf, pos)
-        if n13 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
-            raise too_long(n13, 4194304, pos)
-        s12 = pos + 4
-        pos = s12 + ((n13 + 3) & -4)
+        (n18,) = u32_from(buf, pos)
+        if n18 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
+            raise too_long(n18, 4194304, pos)
+        s17 = pos + 4
+        pos = s17 + ((n18 + 3) & -4)
         if pos > end:
-            raise truncated(s12)
-        if n13 & 3 and buf[s12 + n13 : pos] != PAD[n13 & 3]:
-            raise bad_padding(s12 + n13)
-        cookie_in = buf[s12 : s12 + n13]
+            raise truncated(s17)
+        if n18 & 3 and buf[s17 + n18 : pos] != PAD[n18 & 3]:
+            raise bad_padding(s17 + n18)
+        cookie_in = buf[s17 : s17 + n18]
         where = "flags@0,cancelled@4,@8"
         (flags, cancelled) = _unpack_Ii(buf, pos)
         pos += 8
@@ -36953,86 +36701,79 @@ def unpack_remote_domain_event_callback_tunable_msg(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         result = new(remote_domain_event_callback_tunable_msg)
@@ -39321,9 +39062,9 @@ def unpack_remote_network_get_dhcp_leases_ret(
         if n1 * 40 > end - pos:
             raise truncated(pos)
         start3 = pos
-        leases = []
+        leases = instances(remote_network_dhcp_lease, n1)
         try:
-            for _ in range(n1):
+            for x2 in leases:
                 (n14,) = u32_from(buf, pos)
                 if n14 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n14, 4194304, pos)
@@ -39438,7 +39179,6 @@ def unpack_remote_network_get_dhcp_leases_ret(
                     raise bad_bool(p26, pos - 4)
                 else:
                     a12 = None
-                x2 = new(remote_network_dhcp_lease)
                 x2.iface = a4
                 x2.expirytime = a5
                 x2.type = a6
@@ -39448,7 +39188,6 @@ def unpack_remote_network_get_dhcp_leases_ret(
                 x2.prefix = a10
                 x2.hostname = a11
                 x2.clientid = a12
-                leases.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_network_dhcp_lease, buf, start3, n1) from None
         where = "ret"
@@ -39603,86 +39342,79 @@ def unpack_remote_domain_stats_record(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         result = new(remote_domain_stats_record)
@@ -39780,10 +39512,10 @@ def unpack_remote_connect_get_all_domain_stats_args(
         if n1 * 24 > end - pos:
             raise truncated(pos)
         start3 = pos
-        doms = []
+        doms = instances(remote_nonnull_domain, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in doms:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 s8 = pos + 4
@@ -39801,11 +39533,9 @@ def unpack_remote_connect_get_all_domain_stats_args(
                 else:
                     (a6, a7) = _unpack_16si(buf, pos)
                 pos += 20
-                x2 = new(remote_nonnull_domain)
                 x2.name = a5
                 x2.uuid = a6
                 x2.id = a7
-                doms.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_domain, buf, start3, n1) from None
         where = "stats@0,flags@4,@8"
@@ -39938,9 +39668,9 @@ def unpack_remote_connect_get_all_domain_stats_ret(
         if n1 * 28 > end - pos:
             raise truncated(pos)
         start3 = pos
-        retStats = []
+        retStats = instances(remote_domain_stats_record, n1)
         try:
-            for _ in range(n1):
+            for x2 in retStats:
                 (n10,) = u32_from(buf, pos)
                 if n10 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n10, 4194304, pos)
@@ -39967,92 +39697,88 @@ def unpack_remote_connect_get_all_domain_stats_ret(
                 if n11 * 12 > end - pos:
                     raise truncated(pos)
                 start13 = pos
-                a5 = []
+                a5 = instances(remote_typed_param, n11)
                 try:
                     n14 = u32_from(buf, pos)[0] if n11 else 0
-                    for _ in range(n11):
+                    for x12 in a5:
                         if n14 > 4194304:  # REMOTE_STRING_MAX
                             raise too_long(n14, 4194304, pos)
-                        s17 = pos + 4
-                        pos = s17 + ((n14 + 3) & -4)
-                        if pos > end:
-                            raise truncated(s17)
-                        if n14 & 3 and buf[s17 + n14 : pos] != PAD[n14 & 3]:
-                            raise bad_padding(s17 + n14)
-                        try:
-                            a15 = buf[s17 : s17 + n14].decode()
-                        except UnicodeDecodeError:
-                            a15 = buf[s17 : s17 + n14].decode("utf-8", "surrogateescape")
-                        (d18,) = i32_from(buf, pos)
-                        pos += 4
-                        u19: int | float | str
-                        if d18 == 1:
+                        # field and value.type from the cache, keyed by their wire bytes
+                        k19 = pos + 8 + ((n14 + 3) & -4)
+                        c20 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k19])
+                        if c20 is None:
+                            c20 = load_key(
+                                REMOTE_TYPED_PARAM_KEYS,
+                                REMOTE_TYPED_PARAM_CASES,
+                                buf,
+                                pos,
+                            )
+                        (a21, d22) = c20
+                        pos = k19
+                        u24: int | float | str
+                        if d22 == 1:
                             if pos + 8 <= end:
-                                (u19, n14) = _unpack_iI(buf, pos)
+                                (u24, n14) = _unpack_iI(buf, pos)
                             else:
-                                (u19,) = i32_from(buf, pos)
+                                (u24,) = i32_from(buf, pos)
                             pos += 4
-                        elif d18 == 2:
+                        elif d22 == 2:
                             if pos + 8 <= end:
-                                (u19, n14) = _unpack_II(buf, pos)
+                                (u24, n14) = _unpack_II(buf, pos)
                             else:
-                                (u19,) = u32_from(buf, pos)
+                                (u24,) = u32_from(buf, pos)
                             pos += 4
-                        elif d18 == 3:
+                        elif d22 == 3:
                             if pos + 12 <= end:
-                                (u19, n14) = _unpack_qI(buf, pos)
+                                (u24, n14) = _unpack_qI(buf, pos)
                             else:
-                                (u19,) = i64_from(buf, pos)
+                                (u24,) = i64_from(buf, pos)
                             pos += 8
-                        elif d18 == 4:
+                        elif d22 == 4:
                             if pos + 12 <= end:
-                                (u19, n14) = _unpack_QI(buf, pos)
+                                (u24, n14) = _unpack_QI(buf, pos)
                             else:
-                                (u19,) = u64_from(buf, pos)
+                                (u24,) = u64_from(buf, pos)
                             pos += 8
-                        elif d18 == 5:
+                        elif d22 == 5:
                             if pos + 12 <= end:
-                                (u19, n14) = _unpack_dI(buf, pos)
+                                (u24, n14) = _unpack_dI(buf, pos)
                             else:
-                                (u19,) = f64_from(buf, pos)
+                                (u24,) = f64_from(buf, pos)
                             pos += 8
-                        elif d18 == 6:
+                        elif d22 == 6:
                             if pos + 8 <= end:
-                                (u19, n14) = _unpack_iI(buf, pos)
+                                (u24, n14) = _unpack_iI(buf, pos)
                             else:
-                                (u19,) = i32_from(buf, pos)
+                                (u24,) = i32_from(buf, pos)
                             pos += 4
-                        elif d18 == 7:
-                            (n21,) = u32_from(buf, pos)
-                            if n21 > 4194304:  # REMOTE_STRING_MAX
-                                raise too_long(n21, 4194304, pos)
-                            s20 = pos + 4
-                            pos = s20 + ((n21 + 3) & -4)
+                        elif d22 == 7:
+                            (n26,) = u32_from(buf, pos)
+                            if n26 > 4194304:  # REMOTE_STRING_MAX
+                                raise too_long(n26, 4194304, pos)
+                            s25 = pos + 4
+                            pos = s25 + ((n26 + 3) & -4)
                             if pos > end:
-                                raise truncated(s20)
-                            if n21 & 3 and buf[s20 + n21 : pos] != PAD[n21 & 3]:
-                                raise bad_padding(s20 + n21)
+                                raise truncated(s25)
+                            if n26 & 3 and buf[s25 + n26 : pos] != PAD[n26 & 3]:
+                                raise bad_padding(s25 + n26)
                             try:
-                                u19 = buf[s20 : s20 + n21].decode()
+                                u24 = buf[s25 : s25 + n26].decode()
                             except UnicodeDecodeError:
-                                u19 = buf[s20 : s20 + n21].decode("utf-8", "surrogateescape")
+                                u24 = buf[s25 : s25 + n26].decode("utf-8", "surrogateescape")
                             if pos + 4 <= end:
                                 (n14,) = u32_from(buf, pos)
                         else:
-                            raise bad_discriminant(d18, pos - 4)
-                        a16 = new(remote_typed_param_value)
-                        a16.type = d18
-                        a16.value = u19
-                        x12 = new(remote_typed_param)
-                        x12.field = a15
-                        x12.value = a16
-                        a5.append(x12)
+                            raise bad_discriminant(d22, pos - 4)
+                        a23 = new(remote_typed_param_value)
+                        a23.type = d22
+                        a23.value = u24
+                        x12.field = a21
+                        x12.value = a23
                 except DECODE_ERRORS as e:
                     raise fail_items(e, unpack_remote_typed_param, buf, start13, n11) from None
-                x2 = new(remote_domain_stats_record)
                 x2.dom = a4
                 x2.params = a5
-                retStats.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_domain_stats_record, buf, start3, n1) from None
         result = new(remote_connect_get_all_domain_stats_ret)
@@ -40381,9 +40107,9 @@ def unpack_remote_domain_get_fsinfo_ret(
         if n1 * 16 > end - pos:
             raise truncated(pos)
         start3 = pos
-        info = []
+        info = instances(remote_domain_fsinfo, n1)
         try:
-            for _ in range(n1):
+            for x2 in info:
                 (n9,) = u32_from(buf, pos)
                 if n9 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n9, 4194304, pos)
@@ -40448,12 +40174,10 @@ def unpack_remote_domain_get_fsinfo_ret(
                         a7.append(x15)
                 except DECODE_ERRORS as e:
                     raise fail_item(e, len(a7), pos) from None
-                x2 = new(remote_domain_fsinfo)
                 x2.mountpoint = a4
                 x2.name = a5
                 x2.fstype = a6
                 x2.dev_aliases = a7
-                info.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_domain_fsinfo, buf, start3, n1) from None
         where = "ret"
@@ -40680,9 +40404,9 @@ def unpack_remote_domain_interface(
         if n6 * 12 > end - pos:
             raise truncated(pos)
         start8 = pos
-        addrs = []
+        addrs = instances(remote_domain_ip_addr, n6)
         try:
-            for _ in range(n6):
+            for x7 in addrs:
                 (a9,) = i32_from(buf, pos)
                 pos += 4
                 (n13,) = u32_from(buf, pos)
@@ -40700,11 +40424,9 @@ def unpack_remote_domain_interface(
                     a10 = buf[s12 : s12 + n13].decode("utf-8", "surrogateescape")
                 (a11,) = u32_from(buf, pos)
                 pos += 4
-                x7 = new(remote_domain_ip_addr)
                 x7.type = a9
                 x7.addr = a10
                 x7.prefix = a11
-                addrs.append(x7)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_domain_ip_addr, buf, start8, n6) from None
         result = new(remote_domain_interface)
@@ -40847,9 +40569,9 @@ def unpack_remote_domain_interface_addresses_ret(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        ifaces = []
+        ifaces = instances(remote_domain_interface, n1)
         try:
-            for _ in range(n1):
+            for x2 in ifaces:
                 (n8,) = u32_from(buf, pos)
                 if n8 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n8, 4194304, pos)
@@ -40891,9 +40613,9 @@ def unpack_remote_domain_interface_addresses_ret(
                 if n12 * 12 > end - pos:
                     raise truncated(pos)
                 start14 = pos
-                a6 = []
+                a6 = instances(remote_domain_ip_addr, n12)
                 try:
-                    for _ in range(n12):
+                    for x13 in a6:
                         (a15,) = i32_from(buf, pos)
                         pos += 4
                         (n19,) = u32_from(buf, pos)
@@ -40911,18 +40633,14 @@ def unpack_remote_domain_interface_addresses_ret(
                             a16 = buf[s18 : s18 + n19].decode("utf-8", "surrogateescape")
                         (a17,) = u32_from(buf, pos)
                         pos += 4
-                        x13 = new(remote_domain_ip_addr)
                         x13.type = a15
                         x13.addr = a16
                         x13.prefix = a17
-                        a6.append(x13)
                 except DECODE_ERRORS as e:
                     raise fail_items(e, unpack_remote_domain_ip_addr, buf, start14, n12) from None
-                x2 = new(remote_domain_interface)
                 x2.name = a4
                 x2.hwaddr = a5
                 x2.addrs = a6
-                ifaces.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_domain_interface, buf, start3, n1) from None
         result = new(remote_domain_interface_addresses_ret)
@@ -41341,86 +41059,79 @@ def unpack_remote_domain_event_callback_job_completed_msg(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         result = new(remote_domain_event_callback_job_completed_msg)
@@ -41681,86 +41392,79 @@ def unpack_remote_domain_get_guest_vcpus_ret(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         result = new(remote_domain_get_guest_vcpus_ret)
@@ -43117,86 +42821,79 @@ def unpack_remote_node_get_sev_info_ret(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "nparams"
@@ -43338,86 +43035,79 @@ def unpack_remote_domain_get_launch_security_info_ret(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         result = new(remote_domain_get_launch_security_info_ret)
@@ -43521,86 +43211,79 @@ def unpack_remote_domain_set_launch_security_state_args(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "flags"
@@ -44065,9 +43748,9 @@ def unpack_remote_connect_list_all_nwfilter_bindings_ret(
         if n1 * 8 > end - pos:
             raise truncated(pos)
         start3 = pos
-        bindings = []
+        bindings = instances(remote_nonnull_nwfilter_binding, n1)
         try:
-            for _ in range(n1):
+            for x2 in bindings:
                 (n7,) = u32_from(buf, pos)
                 if n7 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n7, 4194304, pos)
@@ -44094,10 +43777,8 @@ def unpack_remote_connect_list_all_nwfilter_bindings_ret(
                     a5 = buf[s8 : s8 + n9].decode()
                 except UnicodeDecodeError:
                     a5 = buf[s8 : s8 + n9].decode("utf-8", "surrogateescape")
-                x2 = new(remote_nonnull_nwfilter_binding)
                 x2.portdev = a4
                 x2.filtername = a5
-                bindings.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_nwfilter_binding, buf, start3, n1) from None
         where = "ret"
@@ -44320,10 +44001,10 @@ def unpack_remote_network_list_all_ports_ret(
         if n1 * 36 > end - pos:
             raise truncated(pos)
         start3 = pos
-        ports = []
+        ports = instances(remote_nonnull_network_port, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in ports:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 s9 = pos + 4
@@ -44348,10 +44029,8 @@ def unpack_remote_network_list_all_ports_ret(
                 else:
                     (a6,) = _unpack_16s(buf, pos)
                 pos += 16
-                x2 = new(remote_nonnull_network_port)
                 x2.net = a5
                 x2.uuid = a6
-                ports.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_network_port, buf, start3, n1) from None
         where = "ret"
@@ -44627,86 +44306,79 @@ def unpack_remote_network_port_set_parameters_args(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "flags"
@@ -44855,86 +44527,79 @@ def unpack_remote_network_port_get_parameters_ret(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "nparams"
@@ -45426,10 +45091,10 @@ def unpack_remote_domain_list_all_checkpoints_ret(
         if n1 * 28 > end - pos:
             raise truncated(pos)
         start3 = pos
-        checkpoints = []
+        checkpoints = instances(remote_nonnull_domain_checkpoint, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in checkpoints:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 s7 = pos + 4
@@ -45464,10 +45129,8 @@ def unpack_remote_domain_list_all_checkpoints_ret(
                 a6.name = a8
                 a6.uuid = a9
                 a6.id = a10
-                x2 = new(remote_nonnull_domain_checkpoint)
                 x2.name = a5
                 x2.dom = a6
-                checkpoints.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_domain_checkpoint, buf, start3, n1) from None
         where = "ret"
@@ -45606,10 +45269,10 @@ def unpack_remote_domain_checkpoint_list_all_children_ret(
         if n1 * 28 > end - pos:
             raise truncated(pos)
         start3 = pos
-        checkpoints = []
+        checkpoints = instances(remote_nonnull_domain_checkpoint, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in checkpoints:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 s7 = pos + 4
@@ -45644,10 +45307,8 @@ def unpack_remote_domain_checkpoint_list_all_children_ret(
                 a6.name = a8
                 a6.uuid = a9
                 a6.id = a10
-                x2 = new(remote_nonnull_domain_checkpoint)
                 x2.name = a5
                 x2.dom = a6
-                checkpoints.append(x2)
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_domain_checkpoint, buf, start3, n1) from None
         where = "ret"
@@ -46002,86 +45663,79 @@ def unpack_remote_domain_get_guest_info_ret(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         result = new(remote_domain_get_guest_info_ret)
@@ -46177,86 +45831,79 @@ def unpack_remote_connect_set_identity_args(
         if n1 * 12 > end - pos:
             raise truncated(pos)
         start3 = pos
-        params = []
+        params = instances(remote_typed_param, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
-            for _ in range(n1):
+            for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
-                try:
-                    a5 = buf[s7 : s7 + n4].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (d8,) = i32_from(buf, pos)
-                pos += 4
-                u9: int | float | str
-                if d8 == 1:
+                # field and value.type from the cache, keyed by their wire bytes
+                k9 = pos + 8 + ((n4 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_II(buf, pos)
+                        (u14, n4) = _unpack_II(buf, pos)
                     else:
-                        (u9,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d8 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_qI(buf, pos)
+                        (u14, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u9,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d8 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_QI(buf, pos)
+                        (u14, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u9,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d8 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u9, n4) = _unpack_dI(buf, pos)
+                        (u14, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u9,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d8 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u9, n4) = _unpack_iI(buf, pos)
+                        (u14, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u9,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d8 == 7:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u9 = buf[s10 : s10 + n11].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u9 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d8, pos - 4)
-                a6 = new(remote_typed_param_value)
-                a6.type = d8
-                a6.value = u9
-                x2 = new(remote_typed_param)
-                x2.field = a5
-                x2.value = a6
-                params.append(x2)
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x2.field = a11
+                x2.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "flags"

@@ -2,7 +2,8 @@
 
 ``encode(pack_T, value)`` and ``decode(unpack_T, data)`` run any generated
 codec over a whole message; decoding is exact by default, so trailing bytes
-are an error.
+are an error.  Messages of at least ``GC_PAUSE_MIN_BYTES`` are decoded with
+the cyclic garbage collector paused (see :mod:`virtwire.xdr.gc_pause`).
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from virtwire.errors import XDRError
+from virtwire.xdr.gc_pause import GC_PAUSE_MIN_BYTES, gc_paused
 from virtwire.xdr.runtime import XDRFieldError
 
 T = TypeVar("T")
 
-__all__ = ["XDRError", "XDRFieldError", "decode", "encode"]
+__all__ = ["GC_PAUSE_MIN_BYTES", "XDRError", "XDRFieldError", "decode", "encode", "gc_paused"]
 
 
 def encode(pack: Callable[[bytearray, Any], None], value: object) -> bytes:
@@ -31,8 +33,13 @@ def decode(
     exact: bool = True,
 ) -> T:
     """Decode ``data`` with a generated ``unpack_T``; with ``exact``, reject trailing bytes."""
-    value, end = unpack(data, 0)
-    if exact and end != len(data):
+    size = len(data)
+    if size < GC_PAUSE_MIN_BYTES:
+        value, end = unpack(data, 0)
+    else:
+        with gc_paused():
+            value, end = unpack(data, 0)
+    if exact and end != size:
         name = getattr(unpack, "__name__", "").removeprefix("unpack_")
-        raise XDRFieldError(name, (), f"{len(data) - end} trailing bytes at byte {end}")
+        raise XDRFieldError(name, (), f"{size - end} trailing bytes at byte {end}")
     return value

@@ -6,6 +6,10 @@ fails do the helpers here turn the low-level cause (``struct.error``, a
 failed check) into an ``XDRFieldError`` whose message names the path, e.g.
 ``remote_domain_get_info_ret.memory: truncated at byte 12``.
 
+Array decoders make their elements with ``instances``, and those of typed
+parameters look each name and discriminant up in a ``KeyCache`` first,
+since replies repeat the same few names.
+
 Decoders work on ``bytes``; one handed a ``memoryview`` or ``bytearray``
 copies it once on entry, since slicing ``bytes`` and decoding the slice is
 the cheapest way to make a ``str``.
@@ -15,9 +19,12 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterable
-from typing import Any, Final
+from itertools import repeat
+from typing import Any, Final, TypeAlias, TypeVar
 
 from virtwire.errors import XDRError
+
+T = TypeVar("T")
 
 u32_from: Final = struct.Struct(">I").unpack_from
 i32_from: Final = struct.Struct(">i").unpack_from
@@ -35,6 +42,16 @@ unpack_from: Final = struct.unpack_from
 pack: Final = struct.pack
 new: Final = object.__new__
 """Make an instance without running ``__init__``; decoders then fill its slots."""
+
+
+def instances(cls: type[T], n: int) -> list[T]:
+    """Make ``n`` instances of ``cls`` like ``new``, all at once.
+
+    Array decoders fill the slots of each: from about five elements on, this
+    is cheaper than making and appending them one by one.
+    """
+    return list(map(new, repeat(cls, n))) if n else []
+
 
 PAD: Final = (b"", b"\0\0\0", b"\0\0", b"\0")
 """Zero padding after ``n`` bytes of data, indexed by ``n & 3``."""
@@ -110,6 +127,56 @@ def bad_range(value: int, kind: str, at: int) -> XDRFieldError:
 
 def bad_discriminant(value: int, at: int) -> XDRFieldError:
     return fault(f"unknown union discriminant {value} at byte {at}")
+
+
+KeyCache: TypeAlias = dict[bytes, tuple[str, int]]
+"""Names and discriminants of typed parameters, by their wire bytes.
+
+A typed parameter starts with a name (length word, bytes, zero padding) and
+the discriminant word of its value.  The same few names come back in every
+record of a reply, so array decoders slice those bytes, the *key*, and look
+them up in a ``KeyCache`` first: ``keys.get(buf[pos : pos + 8 + padded(n)])``.
+Only keys that decoded cleanly (zero padding, a known discriminant) are
+stored, and the length word fixes a key's length, so a hit needs no further
+checks and a truncated slice never hits.  On a miss ``load_key`` decodes the
+key strictly and stores it.  Each lookup and store is one dict operation and
+every entry is valid, so concurrent decoders share a cache safely.
+"""
+
+KEY_CACHE_SIZE: Final = 4096
+"""Most entries a ``KeyCache`` holds; a full cache is emptied and starts over."""
+KEY_NAME_MAX: Final = 80
+"""Longest name a ``KeyCache`` stores, libvirt's ``VIR_TYPED_PARAM_FIELD_LENGTH``."""
+
+
+def load_key(keys: KeyCache, cases: frozenset[int], buf: bytes, pos: int) -> tuple[str, int]:
+    """Decode the key at ``pos``, store it in ``keys`` and return its name and discriminant.
+
+    The caller has checked the length word against the name's maximum;
+    ``cases`` are the discriminants the value union accepts.  Names longer
+    than ``KEY_NAME_MAX`` bytes are not stored, and a full cache is emptied
+    first, so ``keys`` stays small whatever the peer sends.
+    """
+    (n,) = u32_from(buf, pos)
+    start = pos + 4
+    stop = start + ((n + 3) & -4)
+    if stop > len(buf):
+        raise truncated(start)
+    if n & 3 and buf[start + n : stop] != PAD[n & 3]:
+        raise bad_padding(start + n)
+    data = buf[start : start + n]
+    try:
+        name = data.decode()
+    except UnicodeDecodeError:
+        name = data.decode("utf-8", "surrogateescape")
+    (kind,) = i32_from(buf, stop)
+    if kind not in cases:
+        raise bad_discriminant(kind, stop)
+    if n <= KEY_NAME_MAX:
+        if len(keys) >= KEY_CACHE_SIZE:
+            keys.clear()
+        keys[buf[pos : stop + 4]] = (name, kind)
+    return name, kind
 
 
 def _split(where: str) -> tuple[str, ...]:
