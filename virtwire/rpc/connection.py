@@ -62,6 +62,7 @@ from virtwire.rpc.framing import (
     FrameReader,
 )
 from virtwire.rpc.keepalive import Keepalive, KeepaliveAction
+from virtwire.xdr.gc_pause import GC_PAUSE_MIN_BYTES, gc_paused
 
 KEEPALIVE_PROGRAM: Final = 0x6B656570
 KEEPALIVE_VERSION: Final = 1
@@ -77,6 +78,9 @@ CLOSE_REASON_CLIENT: Final = 3
 #: (program, procedure) of the calls whose replies carry file descriptors:
 #: REMOTE_PROC_DOMAIN_OPEN_GRAPHICS_FD and LXC_PROC_DOMAIN_OPEN_NAMESPACE.
 FD_REPLIES: Final = frozenset({(0x20008086, 343), (0x00068000, 1)})
+
+_FD_REPLY_NUMBERS: Final = frozenset(number for _, number in FD_REPLIES)
+_FRAME_MAX: Final = framing.MESSAGE_MAX + framing.LEN_SIZE
 
 _U32: Final = struct.Struct(">I")
 _HOLE: Final = struct.Struct(">qI")
@@ -117,6 +121,9 @@ class Input(enum.Enum):
     KEEPALIVE_DEAD = CLOSE_REASON_KEEPALIVE
 
 
+_OPEN: Final = State.OPEN
+_NOTHING: Final = KeepaliveAction.NOTHING
+
 #: The only place the connection state changes: (state, input) -> new state.
 _TRANSITIONS: Final[dict[tuple[State, Input], State]] = {
     (State.OPEN, Input.CLIENT_CLOSE): State.CLOSED,
@@ -156,7 +163,17 @@ class SecurityLayer(Protocol):
     def feed(self, data: bytes | bytearray | memoryview) -> bytes: ...
 
 
-def _decode_error(frame: memoryview, offset: int) -> Error:
+def _decode_reply(
+    unpack: Callable[[Any, int], tuple[Any, int]], frame: bytes | memoryview, offset: int
+) -> tuple[Any, int]:
+    """Decode a reply, with the cyclic garbage collector paused when it is large."""
+    if len(frame) < GC_PAUSE_MIN_BYTES:
+        return unpack(frame, offset)
+    with gc_paused():
+        return unpack(frame, offset)
+
+
+def _decode_error(frame: bytes | memoryview, offset: int) -> Error:
     from virtwire.protocol.virnet_gen import unpack_virNetMessageError
 
     try:
@@ -184,7 +201,8 @@ class RpcConnection:
         self._serial = 0
         self._events: deque[Any] = deque()
         self._fds: deque[int] = deque()
-        self._held: tuple[_Call, memoryview, int, int] | None = None  # reply waiting for fds
+        # a reply waiting for its file descriptors
+        self._held: tuple[_Call, bytes | memoryview, int, int] | None = None
         self._fd_replies = 0  # pending calls in FD_REPLIES
         self._layer: SecurityLayer | None = None
         self.keepalive = Keepalive()
@@ -238,19 +256,20 @@ class RpcConnection:
         A ``stream`` token (not None) opens a stream bound to this call's serial; it comes
         back in the stream's events.
         """
-        self.check_open()
+        if self.state is not _OPEN:
+            self.check_open()
         serial = (self._serial + 1) & 0xFFFFFFFF or 1
-        if len(fds) > framing.NUM_FDS_MAX:
-            raise LocalProtocolError(
-                f"too many file descriptors: {len(fds)} > {framing.NUM_FDS_MAX}"
-            )
+        number = proc.number
         out = bytearray(
             FRAME_HEAD.pack(
-                0, proc.program, proc.version, proc.number,
-                CALL_WITH_FDS if fds else CALL, serial, OK,
+                0, proc.program, proc.version, number, CALL_WITH_FDS if fds else CALL, serial, OK
             )
         )
         if fds:
+            if len(fds) > framing.NUM_FDS_MAX:
+                raise LocalProtocolError(
+                    f"too many file descriptors: {len(fds)} > {framing.NUM_FDS_MAX}"
+                )
             if self._layer is not None:
                 raise LocalProtocolError("cannot pass file descriptors through a SASL layer")
             out += _U32.pack(len(fds))
@@ -259,15 +278,21 @@ class RpcConnection:
             pack(out, args)
         elif args is not None:
             raise LocalProtocolError(f"{proc.name} takes no arguments")
-        framing.seal(out)
+        length = len(out)
+        if length > _FRAME_MAX:
+            framing.seal(out)  # raises, naming the limit
+        _U32.pack_into(out, 0, length)
         self._serial = serial
         call = self._calls[serial] = _Call(serial, proc, token, stream is not None)
-        if (proc.program, proc.number) in FD_REPLIES:
+        if number in _FD_REPLY_NUMBERS and (proc.program, number) in FD_REPLIES:
             call.fd_reply = True
             self._fd_replies += 1
         if stream is not None:
             self._streams[serial] = _Stream(serial, proc, stream)
-        self._queue(out)
+        if self._layer is None:
+            self._out.append(out)
+        else:
+            self._queue(out)
         if fds:
             self._out_fds.append((len(self._out), list(fds)))
         return serial
@@ -372,6 +397,32 @@ class RpcConnection:
             data = self._layer.feed(data)
         self._reader.feed(data)
 
+    def receive(self, data: bytes | bytearray | memoryview) -> Any:
+        """:meth:`receive_data`, then return :meth:`next_event`.
+
+        Bytes that are exactly one frame, arriving with nothing else buffered (the reply to
+        a lone call, usually), go straight to dispatch without the frame reader.
+        """
+        if (
+            type(data) is bytes
+            and self.state is _OPEN
+            and not self._reader.buffered
+            and not self._events
+            and self._held is None
+            and self._layer is None
+            and PAYLOAD_OFFSET <= len(data) <= _FRAME_MAX
+            and _U32.unpack_from(data)[0] == len(data)
+        ):
+            self.keepalive.mark_active()
+            try:
+                event = self._dispatch(data)
+            except RemoteProtocolError as exc:
+                self._close(Input.BROKEN, exc)
+                return self.next_event()
+            return self.next_event() if event is None else event
+        self.receive_data(data)
+        return self.next_event()
+
     def receive_fds(self, fds: Iterable[int]) -> None:
         """Feed file descriptors received with the bytes."""
         self._fds.extend(fds)
@@ -382,14 +433,17 @@ class RpcConnection:
         while True:
             if events:
                 return events.popleft()
-            if self.state is not State.OPEN:
+            if self.state is not _OPEN:
                 return NEED_DATA
             if self._held is not None:
                 if not self._complete_held():
                     return NEED_DATA
                 continue
+            reader = self._reader
+            if not reader.buffered:
+                return NEED_DATA
             try:
-                frame = self._reader.next_frame()
+                frame = reader.next_frame()
                 if frame is None:
                     return NEED_DATA
                 event = self._dispatch(frame)
@@ -399,7 +453,7 @@ class RpcConnection:
             if event is not None:
                 return event
 
-    def _dispatch(self, frame: memoryview) -> Any:
+    def _dispatch(self, frame: bytes | memoryview) -> Any:
         _, prog, vers, proc, mtype, serial, status = FRAME_HEAD.unpack_from(frame)
         if mtype == REPLY:
             call = self._calls.pop(serial, None)
@@ -409,6 +463,19 @@ class RpcConnection:
                 return StreamFailed(serial, stream.token, _decode_error(frame, PAYLOAD_OFFSET))
             if call is None or call.proc.program != prog or call.proc.version != vers:
                 self._no_call(prog, vers, serial, call)
+            unpack = call.proc.unpack_ret
+            if status == OK and unpack is not None and not (call.abandoned or call.fd_reply):
+                # the common case, straight through (_reply handles all the others)
+                try:
+                    if len(frame) < GC_PAUSE_MIN_BYTES:
+                        value, end = unpack(frame, PAYLOAD_OFFSET)
+                    else:
+                        value, end = _decode_reply(unpack, frame, PAYLOAD_OFFSET)
+                except XDRError as exc:
+                    return self._bad_reply(call, (), str(exc), exc)
+                if end != len(frame):
+                    return self._bad_reply(call, (), f"{len(frame) - end} trailing bytes")
+                return Reply(serial, call.token, value, ())
             return self._reply(call, frame, status, PAYLOAD_OFFSET, ())
         if mtype == MESSAGE:
             if prog == KEEPALIVE_PROGRAM and vers == KEEPALIVE_VERSION:
@@ -463,7 +530,7 @@ class RpcConnection:
         return True
 
     def _reply(
-        self, call: _Call, frame: memoryview, status: int, offset: int, fds: tuple[int, ...]
+        self, call: _Call, frame: bytes | memoryview, status: int, offset: int, fds: tuple[int, ...]
     ) -> Reply | CallFailed | None:
         if call.fd_reply:
             self._fd_replies -= 1
@@ -480,7 +547,7 @@ class RpcConnection:
                     return self._bad_reply(call, fds, "trailing bytes after a void reply")
                 return Reply(call.serial, call.token, None, fds)
             try:
-                value, end = unpack(frame, offset)
+                value, end = _decode_reply(unpack, frame, offset)
             except XDRError as exc:
                 return self._bad_reply(call, fds, str(exc), exc)
             if end != len(frame):
@@ -509,7 +576,9 @@ class RpcConnection:
         error.__cause__ = cause
         return CallFailed(call.serial, call.token, error)
 
-    def _message(self, frame: memoryview, prog: int, vers: int, proc: int, status: int) -> Any:
+    def _message(
+        self, frame: bytes | memoryview, prog: int, vers: int, proc: int, status: int
+    ) -> Any:
         procs = self._programs.get((prog, vers))
         if procs is None:
             raise RemoteProtocolError(f"no program found for event with prog {prog} vers {vers}")
@@ -531,7 +600,7 @@ class RpcConnection:
                 return None
         return Message(prog, proc, value)
 
-    def _stream(self, frame: memoryview, mtype: int, serial: int, status: int) -> Any:
+    def _stream(self, frame: bytes | memoryview, mtype: int, serial: int, status: int) -> Any:
         stream = self._streams.get(serial)
         if stream is None:
             return None  # packets may still arrive after the stream was shut down locally
@@ -544,7 +613,7 @@ class RpcConnection:
                 length, flags = _HOLE.unpack_from(frame, PAYLOAD_OFFSET)
                 return StreamHole(serial, stream.token, length, flags)
             if len(frame) > PAYLOAD_OFFSET:
-                return StreamData(serial, stream.token, frame[PAYLOAD_OFFSET:])
+                return StreamData(serial, stream.token, memoryview(frame)[PAYLOAD_OFFSET:])
         if (status == CONTINUE or status == OK) and not stream.closing:
             # The end of the daemon's data (an empty packet, as libvirt sends it, or OK):
             # the stream stays until we finish or abort it, and confirms that with OK.
@@ -579,9 +648,11 @@ class RpcConnection:
 
     def tick(self, now: float) -> None:
         """Let time pass: send a PING when due, give up on a silent peer."""
-        if self.state is not State.OPEN:
+        if self.state is not _OPEN:
             return
         action = self.keepalive.tick(now)
+        if action is _NOTHING:
+            return
         if action is KeepaliveAction.PING:
             self._queue(
                 framing.encode_frame(

@@ -1,4 +1,8 @@
-"""What the RPC core reports to its driver: one frozen dataclass per kind of happening."""
+"""What the RPC core reports to its driver: one slotted dataclass per kind of happening.
+
+Events are read-only by convention (not frozen: a frozen dataclass costs three times as
+much to build, and one is built per reply).
+"""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ class _NeedData:
 NEED_DATA: Final = _NeedData()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Reply:
     """A call completed; ``value`` is the decoded return struct (None for void)."""
 
@@ -31,7 +35,7 @@ class Reply:
     fds: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CallFailed:
     """A call failed: a ``remote_error`` from the daemon, a bad reply, a timeout."""
 
@@ -40,7 +44,7 @@ class CallFailed:
     error: Error
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Message:
     """An asynchronous message from the daemon (an event), decoded."""
 
@@ -49,7 +53,7 @@ class Message:
     value: Any
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StreamData:
     """Bytes for the stream opened by call ``serial``."""
 
@@ -58,7 +62,7 @@ class StreamData:
     data: memoryview
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StreamHole:
     """A hole of ``length`` bytes in the stream opened by call ``serial``."""
 
@@ -68,7 +72,7 @@ class StreamHole:
     flags: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StreamEnd:
     """The daemon finished the stream (end of data, or confirmation of ours)."""
 
@@ -76,7 +80,7 @@ class StreamEnd:
     token: Any
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StreamFailed:
     """The daemon reported an error on the stream, or the stream was aborted."""
 
@@ -85,7 +89,7 @@ class StreamFailed:
     error: Error
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ConnectionClosed:
     """The connection is finished; ``reason`` is a ``CLOSE_REASON_*`` value.
 

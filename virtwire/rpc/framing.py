@@ -76,38 +76,35 @@ def encode_frame(
 class FrameReader:
     """Buffers received bytes and yields whole frames (length word included).
 
-    Chunks are kept as they came; a frame inside one chunk is returned as a zero-copy
-    ``memoryview`` slice of it, a frame spanning chunks is joined once.
+    Chunks are kept as they came. A ``bytes`` chunk holding exactly one frame is returned
+    as itself; a frame inside a larger chunk is a zero-copy ``memoryview`` slice of it; a
+    frame spanning chunks is joined once.
     """
 
-    __slots__ = ("_chunks", "_offset", "_buffered", "_want", "_max")
+    __slots__ = ("_chunks", "_offset", "buffered", "_want", "_max")
 
     def __init__(self, max_message: int = MESSAGE_MAX) -> None:
-        self._chunks: deque[memoryview] = deque()
+        self._chunks: deque[bytes | memoryview] = deque()
         self._offset = 0  # read position inside the first chunk
-        self._buffered = 0  # bytes available across chunks, from _offset on
+        #: Bytes received and not yet handed out (0: no partial frame either).
+        self.buffered = 0
         self._want = 0  # length of the frame being assembled, 0 if unknown
         self._max = max_message
 
-    @property
-    def buffered(self) -> int:
-        """Bytes received and not yet handed out."""
-        return self._buffered
-
     def feed(self, data: bytes | bytearray | memoryview) -> None:
-        """Add received bytes."""
+        """Add received bytes (``bytes`` are kept as they are, anything else is viewed)."""
         if data:
-            self._chunks.append(memoryview(data).cast("B"))
-            self._buffered += len(data)
+            self._chunks.append(data if type(data) is bytes else memoryview(data).cast("B"))
+            self.buffered += len(data)
 
-    def next_frame(self) -> memoryview | None:
+    def next_frame(self) -> bytes | memoryview | None:
         """Return the next whole frame, or None when more bytes are needed.
 
         Raises :class:`RemoteProtocolError` when the length word is out of bounds.
         """
         want = self._want
         if not want:
-            if self._buffered < LEN_SIZE:
+            if self.buffered < LEN_SIZE:
                 return None
             first = self._chunks[0]
             if len(first) - self._offset >= LEN_SIZE:
@@ -125,35 +122,38 @@ class FrameReader:
                     f"want at most {self._max}"
                 )
             self._want = want
-        if self._buffered < want:
+        if self.buffered < want:
             return None
         self._want = 0
         return self.take(want)
 
-    def take(self, n: int) -> memoryview:
+    def take(self, n: int) -> bytes | memoryview:
         """Remove and return exactly ``n`` buffered bytes (``n`` <= :attr:`buffered`)."""
-        self._buffered -= n
+        self.buffered -= n
         first = self._chunks[0]
         start = self._offset
         end = start + n
-        if end <= len(first):
-            if end == len(first):
-                self._chunks.popleft()
-                self._offset = 0
-            else:
-                self._offset = end
-            return first[start:end]
+        size = len(first)
+        if end == size:
+            self._chunks.popleft()
+            self._offset = 0
+            if not start:
+                return first
+            return memoryview(first)[start:end]
+        if end < size:
+            self._offset = end
+            return memoryview(first)[start:end]
         parts = []
         while n:
             first = self._chunks[0]
             avail = len(first) - self._offset
             if avail <= n:
-                parts.append(first[self._offset :])
+                parts.append(memoryview(first)[self._offset :])
                 self._chunks.popleft()
                 self._offset = 0
                 n -= avail
             else:
-                parts.append(first[self._offset : self._offset + n])
+                parts.append(memoryview(first)[self._offset : self._offset + n])
                 self._offset += n
                 n = 0
         return memoryview(b"".join(parts))

@@ -67,12 +67,12 @@ class Keepalive:
 
     def tick(self, now: float) -> KeepaliveAction:
         """Advance to ``now``; say whether to send a PING or give the peer up."""
-        if not self.active:
-            return KeepaliveAction.NOTHING
-        if self._seen:
+        if self._seen:  # first: the common case (start() resets all this anyway)
             self._seen = False
             self._interval_start = now
             self._count_to_death = self.count
+            return KeepaliveAction.NOTHING
+        if not self.active:
             return KeepaliveAction.NOTHING
         if now - self._interval_start < self.interval:
             return KeepaliveAction.NOTHING

@@ -78,7 +78,8 @@ class AsyncRuntime(RuntimeBase):
         fds: Any = (), stream: Any = None,
     ) -> Any:
         """Send one call and wait for its reply value (``(value, fds)`` when fds come back)."""
-        self._check_usable()
+        if self._forked:
+            self._check_usable()
         if fds and not self._can_fds:
             raise fds_unsupported()
         fut: asyncio.Future[Any] = self._loop.create_future()

@@ -127,7 +127,13 @@ class BlockingRuntime(RuntimeBase):
             raise
         timeout = self.default_timeout if timeout is None else timeout
         deadline = None if timeout is None or timeout <= 0 else time.monotonic() + timeout
-        if not self._wait(waiter, deadline):  # gives back our count in self._callers
+        with self._lock:
+            try:
+                replied = self._wait_locked(waiter, deadline)
+            finally:
+                self._callers -= 1
+                self._last_active = time.monotonic()
+        if not replied:
             with self._lock:
                 self.core.abandon(serial)
             self._flush()
@@ -136,20 +142,8 @@ class BlockingRuntime(RuntimeBase):
             raise waiter.error
         return waiter.value
 
-    def _wait(self, waiter: _Waiter, deadline: float | None) -> bool:
-        """Wait for ``waiter``, reading when nobody else does; False on timeout.
-
-        The caller counted itself in ``_callers``; this gives the count back."""
-        lock = self._lock
-        with lock:
-            try:
-                return self._wait_locked(waiter, deadline)
-            finally:
-                self._callers -= 1
-                self._last_active = time.monotonic()
-
     def _wait_locked(self, waiter: _Waiter, deadline: float | None) -> bool:
-        """:meth:`_wait` with the lock held."""
+        """Wait for ``waiter`` (lock held), reading when nobody else does; False on timeout."""
         lock = self._lock
         while not waiter.done:
             if deadline is not None and time.monotonic() >= deadline:
@@ -157,10 +151,14 @@ class BlockingRuntime(RuntimeBase):
             if not self._reading:
                 self._reading = True
                 try:
-                    self._read_locked(deadline, self._poll)
+                    if deadline is None:
+                        self._read_until(waiter)
+                    else:
+                        self._read_locked(deadline, self._poll)
                 finally:
                     self._reading = False
-                    self._hand_over()
+                    if self._followers:
+                        self._hand_over()
                 continue
             if self._bg_reading:
                 self._wake_w.send(b"\0")
@@ -259,6 +257,44 @@ class BlockingRuntime(RuntimeBase):
             finally:
                 lock.acquire()
 
+    def _read_until(self, waiter: _Waiter) -> None:
+        """Read with plain blocking reads until ``waiter`` is done (lock held, reader role).
+
+        The sequential caller's path: no poll, and the dispatch thread watches keepalive.
+        """
+        lock = self._lock
+        sock = self._sock
+        core = self.core
+        while not waiter.done:
+            fds: list[int] = []
+            failure: Error | None = None
+            data = b""
+            lock.release()
+            try:
+                if self._can_fds and core.expects_fds:
+                    data, fds, _, _ = socket.recv_fds(sock, _READ_SIZE, 32)
+                else:
+                    data = sock.recv(_READ_SIZE)
+            except (OSError, ssl.SSLError) as exc:
+                failure = io_error(exc, "read from")
+            finally:
+                lock.acquire()
+            if failure is not None:
+                core.connection_lost(failure)
+                event = core.next_event()
+            else:
+                if fds:
+                    core.receive_fds(fds)
+                event = core.receive(data)
+            if event is not NEED_DATA:
+                self._process(event)
+            if core.has_output:
+                lock.release()
+                try:
+                    self._flush()
+                finally:
+                    lock.acquire()
+
     def _drain_wake(self) -> None:
         try:
             while self._wake_r.recv(64):
@@ -266,13 +302,15 @@ class BlockingRuntime(RuntimeBase):
         except BlockingIOError:
             pass
 
-    def _process(self) -> None:
-        """Turn core events into completed waiters and queued callbacks (lock held)."""
+    def _process(self, event: Any = NEED_DATA) -> None:
+        """Turn core events (``event``, then the core's next ones) into completed waiters
+        and queued callbacks (lock held)."""
         core = self.core
         while True:
-            event = core.next_event()
             if event is NEED_DATA:
-                return
+                event = core.next_event()
+                if event is NEED_DATA:
+                    return
             cls = event.__class__
             if cls is Reply:
                 waiter = event.token
@@ -300,6 +338,7 @@ class BlockingRuntime(RuntimeBase):
                 self._bg_cond.notify()
             else:
                 self.dispatch_stream_event(event)
+            event = NEED_DATA
 
     def _send(self, data: bytes | bytearray) -> None:
         """Write bytes already taken from the core."""
@@ -360,8 +399,8 @@ class BlockingRuntime(RuntimeBase):
                     if ka is not None:
                         wait = max(0.0, ka - now) if wait is None else min(wait, ka - now)
                     self._bg_cond.wait(wait)
-                    if self._reading and not self._bg_reading and self.core.is_open:
-                        # A caller is blocked in a plain read: keepalive is ours to run.
+                    if self.core.is_open:
+                        # Callers' plain reads leave keepalive to this thread.
                         self.core.tick(time.monotonic())
                         self._process()
                         if self.core.has_output or not self.core.is_open:
@@ -434,7 +473,11 @@ class BlockingRuntime(RuntimeBase):
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
             self._callers += 1
-        return self._wait(waiter, deadline)  # gives back the count in self._callers
+            try:
+                return self._wait_locked(waiter, deadline)
+            finally:
+                self._callers -= 1
+                self._last_active = time.monotonic()
 
     def stream_send(self, serial: int, data: bytes | memoryview) -> None:
         """Send stream bytes (blocks while the socket is full: that is the flow control)."""
