@@ -33,7 +33,6 @@ import virtwire  # noqa: E402
 import virtwire.aio  # noqa: E402
 from virtwire.protocol import remote_gen as r  # noqa: E402
 from virtwire.rpc.connection import RpcConnection  # noqa: E402
-from virtwire.rpc.events import NEED_DATA  # noqa: E402
 
 PROG = 0x20008086
 HEAD = struct.Struct(">IIIiiIi")
@@ -119,10 +118,7 @@ def core_sequential(path: str, n: int) -> float:
     def call() -> None:
         core.send_call(proc, args, token=None)
         sock.sendall(core.data_to_send())
-        event = core.receive(sock.recv(262144))
-        while event is NEED_DATA:
-            event = core.receive(sock.recv(262144))
-        while core.next_event() is not NEED_DATA:
+        while not core.receive(sock.recv(262144)):
             pass
 
     for _ in range(200):

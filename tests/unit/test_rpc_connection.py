@@ -434,18 +434,11 @@ def test_large_replies_decode_with_the_collector_paused(size: int, paused: bool)
     assert gc.isenabled()
 
 
-def receive_all(conn: RpcConnection, data: bytes) -> list[Any]:
-    """What ``receive`` returns, then every further event."""
-    first = conn.receive(data)
-    return ([] if first is NEED_DATA else [first]) + events(conn)
-
-
 def test_receive_takes_a_lone_whole_frame_straight_to_dispatch() -> None:
     conn = RpcConnection()
     serial = conn.send_call(FakeProc(), 1, token="t")
-    reply = frame(7, framing.REPLY, serial, framing.OK, U32.pack(5))
-    got = conn.receive(reply)
-    assert isinstance(got, Reply) and (got.token, got.value) == ("t", 5)
+    got = conn.receive(frame(7, framing.REPLY, serial, framing.OK, U32.pack(5)))
+    assert [(type(e), e.token, e.value) for e in got] == [(Reply, "t", 5)]
     assert conn.next_event() is NEED_DATA
     assert conn.pending_calls == 0
 
@@ -456,32 +449,31 @@ def test_receive_falls_back_to_the_frame_reader_and_keeps_order() -> None:
     b = conn.send_call(FakeProc(), 2, token="b")
     first = frame(7, framing.REPLY, a, framing.OK, U32.pack(10))
     second = frame(7, framing.REPLY, b, framing.OK, U32.pack(20))
-    assert conn.receive(first[:9]) is NEED_DATA  # part of a frame: buffered
+    assert conn.receive(first[:9]) == []  # part of a frame: buffered
     # the rest of the first frame plus the whole second one in one chunk
-    got = receive_all(conn, first[9:] + second)
+    got = conn.receive(first[9:] + second)
     assert [(e.token, e.value) for e in got] == [("a", 10), ("b", 20)]
-    # a whole frame arriving while bytes are buffered must wait its turn
     c = conn.send_call(FakeProc(), 3, token="c")
     d = conn.send_call(FakeProc(), 4, token="d")
     third = frame(7, framing.REPLY, c, framing.OK, U32.pack(30))
-    assert conn.receive(third[:30]) is NEED_DATA
-    got = receive_all(conn, third[30:])
+    assert conn.receive(third[:30]) == []
+    got = conn.receive(third[30:])
     assert [(e.token, e.value) for e in got] == [("c", 30)]
-    got = receive_all(conn, frame(7, framing.REPLY, d, framing.OK, U32.pack(40)))
+    got = conn.receive(frame(7, framing.REPLY, d, framing.OK, U32.pack(40)))
     assert [(e.token, e.value) for e in got] == [("d", 40)]
+    assert conn.next_event() is NEED_DATA
 
 
 def test_receive_answers_a_lone_ping_and_reports_nothing() -> None:
     conn = RpcConnection()
-    assert conn.receive(frame(1, framing.MESSAGE, 0, framing.OK, prog=KEEPALIVE_PROGRAM)) \
-        is NEED_DATA
+    assert conn.receive(frame(1, framing.MESSAGE, 0, framing.OK, prog=KEEPALIVE_PROGRAM)) == []
     assert conn.data_to_send() == frame(2, framing.MESSAGE, 0, framing.OK, prog=KEEPALIVE_PROGRAM)
 
 
 def test_receive_of_a_bad_lone_frame_closes_like_next_event() -> None:
     conn = RpcConnection()
     conn.send_call(FakeProc(), 1, token="a")
-    got = receive_all(conn, frame(7, framing.REPLY, 99, framing.OK, U32.pack(0)))
+    got = conn.receive(frame(7, framing.REPLY, 99, framing.OK, U32.pack(0)))
     assert isinstance(got[0], CallFailed) and "no call waiting" in got[0].error.message
     assert isinstance(got[-1], ConnectionClosed) and got[-1].reason == CLOSE_REASON_ERROR
     assert not conn.is_open
@@ -490,7 +482,7 @@ def test_receive_of_a_bad_lone_frame_closes_like_next_event() -> None:
 def test_receive_of_end_of_file_fails_the_callers() -> None:
     conn = RpcConnection()
     conn.send_call(FakeProc(), 1, token="a")
-    got = receive_all(conn, b"")
+    got = conn.receive(b"")
     assert isinstance(got[0], CallFailed) and got[0].token == "a"
     assert isinstance(got[-1], ConnectionClosed) and got[-1].reason == CLOSE_REASON_EOF
 

@@ -397,11 +397,12 @@ class RpcConnection:
             data = self._layer.feed(data)
         self._reader.feed(data)
 
-    def receive(self, data: bytes | bytearray | memoryview) -> Any:
-        """:meth:`receive_data`, then return :meth:`next_event`.
+    def receive(self, data: bytes | bytearray | memoryview) -> list[Any]:
+        """Feed bytes read from the transport and return every event now complete, in order.
 
-        Bytes that are exactly one frame, arriving with nothing else buffered (the reply to
-        a lone call, usually), go straight to dispatch without the frame reader.
+        :meth:`receive_data` and a :meth:`next_event` loop in one step. Bytes that are
+        exactly one frame, arriving with nothing else buffered (the reply to a lone call,
+        usually), go straight to dispatch without the frame reader.
         """
         if (
             type(data) is bytes
@@ -418,10 +419,13 @@ class RpcConnection:
                 event = self._dispatch(data)
             except RemoteProtocolError as exc:
                 self._close(Input.BROKEN, exc)
-                return self.next_event()
-            return self.next_event() if event is None else event
+                return list(iter(self.next_event, NEED_DATA))
+            if event is not None and not self._events:
+                return [event]
+            head = [] if event is None else [event]
+            return head + list(iter(self.next_event, NEED_DATA))
         self.receive_data(data)
-        return self.next_event()
+        return list(iter(self.next_event, NEED_DATA))
 
     def receive_fds(self, fds: Iterable[int]) -> None:
         """Feed file descriptors received with the bytes."""

@@ -21,7 +21,7 @@ import ssl
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from typing import Any, Final
 
 from virtwire.api.runtime_base import RuntimeBase, fds_unsupported, io_error
@@ -281,13 +281,11 @@ class BlockingRuntime(RuntimeBase):
                 lock.acquire()
             if failure is not None:
                 core.connection_lost(failure)
-                event = core.next_event()
+                self._process()
             else:
                 if fds:
                     core.receive_fds(fds)
-                event = core.receive(data)
-            if event is not NEED_DATA:
-                self._process(event)
+                self._process(core.receive(data))
             if core.has_output:
                 lock.release()
                 try:
@@ -302,15 +300,12 @@ class BlockingRuntime(RuntimeBase):
         except BlockingIOError:
             pass
 
-    def _process(self, event: Any = NEED_DATA) -> None:
-        """Turn core events (``event``, then the core's next ones) into completed waiters
-        and queued callbacks (lock held)."""
-        core = self.core
-        while True:
-            if event is NEED_DATA:
-                event = core.next_event()
-                if event is NEED_DATA:
-                    return
+    def _process(self, events: Iterable[Any] | None = None) -> None:
+        """Turn core events into completed waiters and queued callbacks (lock held):
+        ``events`` (what ``core.receive`` returned), or else every event the core has."""
+        if events is None:
+            events = iter(self.core.next_event, NEED_DATA)
+        for event in events:
             cls = event.__class__
             if cls is Reply:
                 waiter = event.token
@@ -338,7 +333,6 @@ class BlockingRuntime(RuntimeBase):
                 self._bg_cond.notify()
             else:
                 self.dispatch_stream_event(event)
-            event = NEED_DATA
 
     def _send(self, data: bytes | bytearray) -> None:
         """Write bytes already taken from the core."""
