@@ -215,6 +215,9 @@ def test_legacy_procedures_when_daemon_lacks_callback_ids(kind: str, daemon: Dae
         everything, filtered, second = Recorder(), Recorder(), Recorder()
         all_id = c.domain_event_register_any(None, LIFECYCLE, everything)
         dom = c.create_domain(_domain_xml(name))
+        # The daemon sends the start event after the reply; once it is delivered, the
+        # filtered registration below cannot see it.
+        everything.wait_for(1)
         one_id = c.domain_event_register_any(dom, LIFECYCLE, filtered)
         two_id = c.domain_event_register_any(None, LIFECYCLE, second)
         _cycle(c, _name())

@@ -151,8 +151,9 @@ class BlockingRuntime(RuntimeBase):
             if not self._reading:
                 self._reading = True
                 try:
-                    if deadline is None:
-                        self._read_until(waiter)
+                    if deadline is None:  # plain blocking reads; keepalive is the dispatch
+                        while not waiter.done:  # thread's to watch
+                            self._read_once()
                     else:
                         self._read_locked(deadline, self._poll)
                 finally:
@@ -206,7 +207,8 @@ class BlockingRuntime(RuntimeBase):
     # ------------------------------------------------------------------ I/O
 
     def _read_locked(self, deadline: float | None, poller: Any) -> None:
-        """Wait for input until ``deadline`` (or the keepalive's), read once, process.
+        """Wait for input until ``deadline`` (or the keepalive's), read once if it came,
+        let time pass and process.
 
         Called with the lock held by the thread holding the reader role; the lock is
         released only around the blocking system calls.
@@ -216,9 +218,7 @@ class BlockingRuntime(RuntimeBase):
         core = self.core
         lock.release()
         try:
-            if poller is self._poll and deadline is None:
-                ready = True  # a plain blocking read: the dispatch thread watches keepalive
-            elif self._tls and sock.pending():
+            if self._tls and sock.pending():
                 ready = True
             else:
                 until = core.next_deadline()
@@ -229,69 +229,48 @@ class BlockingRuntime(RuntimeBase):
                 ready = any(fd == sock.fileno() for fd, _ in events)
                 if not ready:
                     self._drain_wake()
-            fds: list[int] = []
-            failure: Error | None = None
-            data = b""
-            if ready:
-                try:
-                    if self._can_fds and core.expects_fds:
-                        data, fds, _, _ = socket.recv_fds(sock, _READ_SIZE, 32)
-                    else:
-                        data = sock.recv(_READ_SIZE)
-                except (OSError, ssl.SSLError) as exc:
-                    failure = io_error(exc, "read from")
+        finally:
+            lock.acquire()
+        if ready:
+            self._read_once()
+        core.tick(time.monotonic())
+        self._process()
+        self._flush_locked()
+
+    def _read_once(self) -> None:
+        """Read once, blocking with the lock released, and process what came (lock held)."""
+        lock = self._lock
+        core = self.core
+        fds: list[int] = []
+        failure: Error | None = None
+        data = b""
+        lock.release()
+        try:
+            if self._can_fds and core.expects_fds:
+                data, fds, _, _ = socket.recv_fds(self._sock, _READ_SIZE, 32)
+            else:
+                data = self._sock.recv(_READ_SIZE)
+        except (OSError, ssl.SSLError) as exc:
+            failure = io_error(exc, "read from")
         finally:
             lock.acquire()
         if failure is not None:
             core.connection_lost(failure)
-        elif ready:
+            self._process()
+        else:
             if fds:
                 core.receive_fds(fds)
-            core.receive_data(data)
-        core.tick(time.monotonic())
-        self._process()
-        if core.has_output:
-            lock.release()
+            self._process(core.receive(data))
+        self._flush_locked()
+
+    def _flush_locked(self) -> None:
+        """Send what the core queued (lock held; released while sending)."""
+        if self.core.has_output:
+            self._lock.release()
             try:
                 self._flush()
             finally:
-                lock.acquire()
-
-    def _read_until(self, waiter: _Waiter) -> None:
-        """Read with plain blocking reads until ``waiter`` is done (lock held, reader role).
-
-        The sequential caller's path: no poll, and the dispatch thread watches keepalive.
-        """
-        lock = self._lock
-        sock = self._sock
-        core = self.core
-        while not waiter.done:
-            fds: list[int] = []
-            failure: Error | None = None
-            data = b""
-            lock.release()
-            try:
-                if self._can_fds and core.expects_fds:
-                    data, fds, _, _ = socket.recv_fds(sock, _READ_SIZE, 32)
-                else:
-                    data = sock.recv(_READ_SIZE)
-            except (OSError, ssl.SSLError) as exc:
-                failure = io_error(exc, "read from")
-            finally:
-                lock.acquire()
-            if failure is not None:
-                core.connection_lost(failure)
-                self._process()
-            else:
-                if fds:
-                    core.receive_fds(fds)
-                self._process(core.receive(data))
-            if core.has_output:
-                lock.release()
-                try:
-                    self._flush()
-                finally:
-                    lock.acquire()
+                self._lock.acquire()
 
     def _drain_wake(self) -> None:
         try:
