@@ -305,12 +305,21 @@ class ModuleRenderer:
                 self._keyed_decode(b, d, shape, target, lead, follow, made)
             elif inline > 0 and isinstance(definition, Struct):
                 fields = self._fields(definition)
-                names = [b.tmp("a") for _ in fields]
+                # An instance made beforehand takes scalars, strings and opaques straight
+                # into its slots; anything built in several steps goes through a local.
+                direct = [made and isinstance(sh, Prim | Str | Opaque) for _, sh in fields]
+                names = [
+                    f"{target}.{attr}" if ok else b.tmp("a")
+                    for (attr, _), ok in zip(fields, direct, strict=True)
+                ]
                 self._fields_decode(
                     b, d, fields, names, quiet=True, inline=inline - 1, lead=lead, follow=follow
                 )
                 cls = self._ref(shape.name, shape.module)
-                self._construct(b, d, target, cls, [a for a, _ in fields], names, made)
+                rest = [
+                    (a, n) for (a, _), n, ok in zip(fields, names, direct, strict=True) if not ok
+                ]
+                self._construct(b, d, target, cls, [a for a, _ in rest], [n for _, n in rest], made)
             elif inline > 0 and isinstance(definition, Union):
                 self._union_decode(
                     b, d, definition, shape.module, target, quiet=True, follow=follow, made=made

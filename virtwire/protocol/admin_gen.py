@@ -575,20 +575,19 @@ def unpack_admin_connect_list_servers_ret(
         servers = instances(admin_nonnull_server, n1)
         try:
             for x2 in servers:
-                (n6,) = u32_from(buf, pos)
-                if n6 > 4194304:  # ADMIN_STRING_MAX
-                    raise too_long(n6, 4194304, pos)
-                s5 = pos + 4
-                pos = s5 + ((n6 + 3) & -4)
+                (n5,) = u32_from(buf, pos)
+                if n5 > 4194304:  # ADMIN_STRING_MAX
+                    raise too_long(n5, 4194304, pos)
+                s4 = pos + 4
+                pos = s4 + ((n5 + 3) & -4)
                 if pos > end:
-                    raise truncated(s5)
-                if n6 & 3 and buf[s5 + n6 : pos] != PAD[n6 & 3]:
-                    raise bad_padding(s5 + n6)
+                    raise truncated(s4)
+                if n5 & 3 and buf[s4 + n5 : pos] != PAD[n5 & 3]:
+                    raise bad_padding(s4 + n5)
                 try:
-                    a4 = buf[s5 : s5 + n6].decode()
+                    x2.name = buf[s4 : s4 + n5].decode()
                 except UnicodeDecodeError:
-                    a4 = buf[s5 : s5 + n6].decode("utf-8", "surrogateescape")
-                x2.name = a4
+                    x2.name = buf[s4 : s4 + n5].decode("utf-8", "surrogateescape")
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_admin_nonnull_server, buf, start3, n1) from None
         where = "ret"
@@ -1202,27 +1201,24 @@ def unpack_admin_server_list_clients_ret(
             for x2 in clients:
                 if n4 > 4194304:  # ADMIN_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s10 = pos + 4
-                pos = s10 + ((n4 + 3) & -4)
+                s7 = pos + 4
+                pos = s7 + ((n4 + 3) & -4)
                 if pos > end:
-                    raise truncated(s10)
-                if n4 & 3 and buf[s10 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s10 + n4)
+                    raise truncated(s7)
+                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
+                    raise bad_padding(s7 + n4)
                 try:
-                    a9 = buf[s10 : s10 + n4].decode()
+                    a6 = buf[s7 : s7 + n4].decode()
                 except UnicodeDecodeError:
-                    a9 = buf[s10 : s10 + n4].decode("utf-8", "surrogateescape")
+                    a6 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
                 a5 = new(admin_nonnull_server)
-                a5.name = a9
+                a5.name = a6
                 if pos + 24 <= end:
-                    (a6, a7, a8, n4) = _unpack_QqII(buf, pos)
+                    (x2.id, x2.timestamp, x2.transport, n4) = _unpack_QqII(buf, pos)
                 else:
-                    (a6, a7, a8) = _unpack_QqI(buf, pos)
+                    (x2.id, x2.timestamp, x2.transport) = _unpack_QqI(buf, pos)
                 pos += 20
                 x2.srv = a5
-                x2.id = a6
-                x2.timestamp = a7
-                x2.transport = a8
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_admin_nonnull_client, buf, start3, n1) from None
         where = "ret"

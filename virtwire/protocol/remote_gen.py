@@ -3215,23 +3215,21 @@ def unpack_remote_node_get_cpu_stats_ret(
             for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
+                s5 = pos + 4
+                pos = s5 + ((n4 + 3) & -4)
                 if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
+                    raise truncated(s5)
+                if n4 & 3 and buf[s5 + n4 : pos] != PAD[n4 & 3]:
+                    raise bad_padding(s5 + n4)
                 try:
-                    a5 = buf[s7 : s7 + n4].decode()
+                    x2.field = buf[s5 : s5 + n4].decode()
                 except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
+                    x2.field = buf[s5 : s5 + n4].decode("utf-8", "surrogateescape")
                 if pos + 12 <= end:
-                    (a6, n4) = _unpack_QI(buf, pos)
+                    (x2.value, n4) = _unpack_QI(buf, pos)
                 else:
-                    (a6,) = u64_from(buf, pos)
+                    (x2.value,) = u64_from(buf, pos)
                 pos += 8
-                x2.field = a5
-                x2.value = a6
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_node_get_cpu_stats, buf, start3, n1) from None
         where = "nparams"
@@ -3348,23 +3346,21 @@ def unpack_remote_node_get_memory_stats_ret(
             for x2 in params:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
+                s5 = pos + 4
+                pos = s5 + ((n4 + 3) & -4)
                 if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
+                    raise truncated(s5)
+                if n4 & 3 and buf[s5 + n4 : pos] != PAD[n4 & 3]:
+                    raise bad_padding(s5 + n4)
                 try:
-                    a5 = buf[s7 : s7 + n4].decode()
+                    x2.field = buf[s5 : s5 + n4].decode()
                 except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
+                    x2.field = buf[s5 : s5 + n4].decode("utf-8", "surrogateescape")
                 if pos + 12 <= end:
-                    (a6, n4) = _unpack_QI(buf, pos)
+                    (x2.value, n4) = _unpack_QI(buf, pos)
                 else:
-                    (a6,) = u64_from(buf, pos)
+                    (x2.value,) = u64_from(buf, pos)
                 pos += 8
-                x2.field = a5
-                x2.value = a6
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_node_get_memory_stats, buf, start3, n1) from None
         where = "nparams"
@@ -7159,10 +7155,8 @@ def unpack_remote_domain_memory_stats_ret(
         stats = instances(remote_domain_memory_stat, n1)
         try:
             for x2 in stats:
-                (a4, a5) = _unpack_iQ(buf, pos)
+                (x2.tag, x2.val) = _unpack_iQ(buf, pos)
                 pos += 12
-                x2.tag = a4
-                x2.val = a5
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_domain_memory_stat, buf, start3, n1) from None
         result = new(remote_domain_memory_stats_ret)
@@ -12383,25 +12377,21 @@ def unpack_remote_domain_get_vcpus_ret(
         info = instances(remote_vcpu_info, n1)
         try:
             for x2 in info:
-                (a4, a5, a6, a7) = _unpack_IiQi(buf, pos)
+                (x2.number, x2.state, x2.cpu_time, x2.cpu) = _unpack_IiQi(buf, pos)
                 pos += 20
-                x2.number = a4
-                x2.state = a5
-                x2.cpu_time = a6
-                x2.cpu = a7
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_vcpu_info, buf, start3, n1) from None
         where = "cpumaps"
-        (n9,) = u32_from(buf, pos)
-        if n9 > 8388608:  # REMOTE_CPUMAPS_MAX
-            raise too_long(n9, 8388608, pos)
-        s8 = pos + 4
-        pos = s8 + ((n9 + 3) & -4)
+        (n5,) = u32_from(buf, pos)
+        if n5 > 8388608:  # REMOTE_CPUMAPS_MAX
+            raise too_long(n5, 8388608, pos)
+        s4 = pos + 4
+        pos = s4 + ((n5 + 3) & -4)
         if pos > end:
-            raise truncated(s8)
-        if n9 & 3 and buf[s8 + n9 : pos] != PAD[n9 & 3]:
-            raise bad_padding(s8 + n9)
-        cpumaps = buf[s8 : s8 + n9]
+            raise truncated(s4)
+        if n5 & 3 and buf[s4 + n5 : pos] != PAD[n5 & 3]:
+            raise bad_padding(s4 + n5)
+        cpumaps = buf[s4 : s4 + n5]
         result = new(remote_domain_get_vcpus_ret)
         result.info = info
         result.cpumaps = cpumaps
@@ -12634,20 +12624,18 @@ def unpack_remote_domain_get_iothread_info_ret(
         info = instances(remote_domain_iothread_info, n1)
         try:
             for x2 in info:
-                (a4,) = u32_from(buf, pos)
+                (x2.iothread_id,) = u32_from(buf, pos)
                 pos += 4
-                (n7,) = u32_from(buf, pos)
-                if n7 > 2048:  # REMOTE_CPUMAP_MAX
-                    raise too_long(n7, 2048, pos)
-                s6 = pos + 4
-                pos = s6 + ((n7 + 3) & -4)
+                (n5,) = u32_from(buf, pos)
+                if n5 > 2048:  # REMOTE_CPUMAP_MAX
+                    raise too_long(n5, 2048, pos)
+                s4 = pos + 4
+                pos = s4 + ((n5 + 3) & -4)
                 if pos > end:
-                    raise truncated(s6)
-                if n7 & 3 and buf[s6 + n7 : pos] != PAD[n7 & 3]:
-                    raise bad_padding(s6 + n7)
-                a5 = buf[s6 : s6 + n7]
-                x2.iothread_id = a4
-                x2.cpumap = a5
+                    raise truncated(s4)
+                if n5 & 3 and buf[s4 + n5 : pos] != PAD[n5 & 3]:
+                    raise bad_padding(s4 + n5)
+                x2.cpumap = buf[s4 : s4 + n5]
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_domain_iothread_info, buf, start3, n1) from None
         where = "ret"
@@ -13207,20 +13195,19 @@ def unpack_remote_domain_get_security_label_list_ret(
         labels = instances(remote_domain_get_security_label_ret, n1)
         try:
             for x2 in labels:
-                (n6,) = u32_from(buf, pos)
-                if n6 > 4097:  # REMOTE_SECURITY_LABEL_MAX
-                    raise too_long(n6, 4097, pos)
+                (n5,) = u32_from(buf, pos)
+                if n5 > 4097:  # REMOTE_SECURITY_LABEL_MAX
+                    raise too_long(n5, 4097, pos)
                 pos += 4
-                if n6 * 4 > end - pos:
+                if n5 * 4 > end - pos:
                     raise truncated(pos)
                 a4 = chars_to_bytes(
-                    unpack_from(f">{n6}i", buf, pos), pos
+                    unpack_from(f">{n5}i", buf, pos), pos
                 )
-                pos += 4 * n6
-                (a5,) = i32_from(buf, pos)
+                pos += 4 * n5
+                (x2.enforcing,) = i32_from(buf, pos)
                 pos += 4
                 x2.label = a4
-                x2.enforcing = a5
         except DECODE_ERRORS as e:
             raise fail_items(
                 e,
@@ -28053,6 +28040,19 @@ def unpack_remote_domain_event_graphics_msg(
         subject = instances(remote_domain_event_graphics_identity, n3)
         try:
             for x4 in subject:
+                (n7,) = u32_from(buf, pos)
+                if n7 > 4194304:  # REMOTE_STRING_MAX
+                    raise too_long(n7, 4194304, pos)
+                s6 = pos + 4
+                pos = s6 + ((n7 + 3) & -4)
+                if pos > end:
+                    raise truncated(s6)
+                if n7 & 3 and buf[s6 + n7 : pos] != PAD[n7 & 3]:
+                    raise bad_padding(s6 + n7)
+                try:
+                    x4.type = buf[s6 : s6 + n7].decode()
+                except UnicodeDecodeError:
+                    x4.type = buf[s6 : s6 + n7].decode("utf-8", "surrogateescape")
                 (n9,) = u32_from(buf, pos)
                 if n9 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n9, 4194304, pos)
@@ -28063,24 +28063,9 @@ def unpack_remote_domain_event_graphics_msg(
                 if n9 & 3 and buf[s8 + n9 : pos] != PAD[n9 & 3]:
                     raise bad_padding(s8 + n9)
                 try:
-                    a6 = buf[s8 : s8 + n9].decode()
+                    x4.name = buf[s8 : s8 + n9].decode()
                 except UnicodeDecodeError:
-                    a6 = buf[s8 : s8 + n9].decode("utf-8", "surrogateescape")
-                (n11,) = u32_from(buf, pos)
-                if n11 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n11, 4194304, pos)
-                s10 = pos + 4
-                pos = s10 + ((n11 + 3) & -4)
-                if pos > end:
-                    raise truncated(s10)
-                if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                    raise bad_padding(s10 + n11)
-                try:
-                    a7 = buf[s10 : s10 + n11].decode()
-                except UnicodeDecodeError:
-                    a7 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
-                x4.type = a6
-                x4.name = a7
+                    x4.name = buf[s8 : s8 + n9].decode("utf-8", "surrogateescape")
         except DECODE_ERRORS as e:
             raise fail_items(
                 e,
@@ -29783,40 +29768,39 @@ def unpack_remote_domain_list_all_snapshots_ret(
             for x2 in snapshots:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
+                s6 = pos + 4
+                pos = s6 + ((n4 + 3) & -4)
                 if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
+                    raise truncated(s6)
+                if n4 & 3 and buf[s6 + n4 : pos] != PAD[n4 & 3]:
+                    raise bad_padding(s6 + n4)
                 try:
-                    a5 = buf[s7 : s7 + n4].decode()
+                    x2.name = buf[s6 : s6 + n4].decode()
                 except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (n12,) = u32_from(buf, pos)
-                if n12 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n12, 4194304, pos)
-                s11 = pos + 4
-                pos = s11 + ((n12 + 3) & -4)
+                    x2.name = buf[s6 : s6 + n4].decode("utf-8", "surrogateescape")
+                (n11,) = u32_from(buf, pos)
+                if n11 > 4194304:  # REMOTE_STRING_MAX
+                    raise too_long(n11, 4194304, pos)
+                s10 = pos + 4
+                pos = s10 + ((n11 + 3) & -4)
                 if pos > end:
-                    raise truncated(s11)
-                if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
-                    raise bad_padding(s11 + n12)
+                    raise truncated(s10)
+                if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
+                    raise bad_padding(s10 + n11)
                 try:
-                    a8 = buf[s11 : s11 + n12].decode()
+                    a7 = buf[s10 : s10 + n11].decode()
                 except UnicodeDecodeError:
-                    a8 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
+                    a7 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
                 if pos + 24 <= end:
-                    (a9, a10, n4) = _unpack_16siI(buf, pos)
+                    (a8, a9, n4) = _unpack_16siI(buf, pos)
                 else:
-                    (a9, a10) = _unpack_16si(buf, pos)
+                    (a8, a9) = _unpack_16si(buf, pos)
                 pos += 20
-                a6 = new(remote_nonnull_domain)
-                a6.name = a8
-                a6.uuid = a9
-                a6.id = a10
-                x2.name = a5
-                x2.dom = a6
+                a5 = new(remote_nonnull_domain)
+                a5.name = a7
+                a5.uuid = a8
+                a5.id = a9
+                x2.dom = a5
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_domain_snapshot, buf, start3, n1) from None
         where = "ret"
@@ -30161,40 +30145,39 @@ def unpack_remote_domain_snapshot_list_all_children_ret(
             for x2 in snapshots:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
+                s6 = pos + 4
+                pos = s6 + ((n4 + 3) & -4)
                 if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
+                    raise truncated(s6)
+                if n4 & 3 and buf[s6 + n4 : pos] != PAD[n4 & 3]:
+                    raise bad_padding(s6 + n4)
                 try:
-                    a5 = buf[s7 : s7 + n4].decode()
+                    x2.name = buf[s6 : s6 + n4].decode()
                 except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (n12,) = u32_from(buf, pos)
-                if n12 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n12, 4194304, pos)
-                s11 = pos + 4
-                pos = s11 + ((n12 + 3) & -4)
+                    x2.name = buf[s6 : s6 + n4].decode("utf-8", "surrogateescape")
+                (n11,) = u32_from(buf, pos)
+                if n11 > 4194304:  # REMOTE_STRING_MAX
+                    raise too_long(n11, 4194304, pos)
+                s10 = pos + 4
+                pos = s10 + ((n11 + 3) & -4)
                 if pos > end:
-                    raise truncated(s11)
-                if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
-                    raise bad_padding(s11 + n12)
+                    raise truncated(s10)
+                if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
+                    raise bad_padding(s10 + n11)
                 try:
-                    a8 = buf[s11 : s11 + n12].decode()
+                    a7 = buf[s10 : s10 + n11].decode()
                 except UnicodeDecodeError:
-                    a8 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
+                    a7 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
                 if pos + 24 <= end:
-                    (a9, a10, n4) = _unpack_16siI(buf, pos)
+                    (a8, a9, n4) = _unpack_16siI(buf, pos)
                 else:
-                    (a9, a10) = _unpack_16si(buf, pos)
+                    (a8, a9) = _unpack_16si(buf, pos)
                 pos += 20
-                a6 = new(remote_nonnull_domain)
-                a6.name = a8
-                a6.uuid = a9
-                a6.id = a10
-                x2.name = a5
-                x2.dom = a6
+                a5 = new(remote_nonnull_domain)
+                a5.name = a7
+                a5.uuid = a8
+                a5.id = a9
+                x2.dom = a5
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_domain_snapshot, buf, start3, n1) from None
         where = "ret"
@@ -32867,23 +32850,21 @@ def unpack_remote_domain_get_disk_errors_ret(
             for x2 in errors:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
+                s5 = pos + 4
+                pos = s5 + ((n4 + 3) & -4)
                 if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
+                    raise truncated(s5)
+                if n4 & 3 and buf[s5 + n4 : pos] != PAD[n4 & 3]:
+                    raise bad_padding(s5 + n4)
                 try:
-                    a5 = buf[s7 : s7 + n4].decode()
+                    x2.disk = buf[s5 : s5 + n4].decode()
                 except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
+                    x2.disk = buf[s5 : s5 + n4].decode("utf-8", "surrogateescape")
                 if pos + 8 <= end:
-                    (a6, n4) = _unpack_iI(buf, pos)
+                    (x2.error, n4) = _unpack_iI(buf, pos)
                 else:
-                    (a6,) = i32_from(buf, pos)
+                    (x2.error,) = i32_from(buf, pos)
                 pos += 4
-                x2.disk = a5
-                x2.error = a6
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_domain_disk_error, buf, start3, n1) from None
         where = "nerrors"
@@ -33001,24 +32982,21 @@ def unpack_remote_connect_list_all_domains_ret(
             for x2 in domains:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s8 = pos + 4
-                pos = s8 + ((n4 + 3) & -4)
+                s5 = pos + 4
+                pos = s5 + ((n4 + 3) & -4)
                 if pos > end:
-                    raise truncated(s8)
-                if n4 & 3 and buf[s8 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s8 + n4)
+                    raise truncated(s5)
+                if n4 & 3 and buf[s5 + n4 : pos] != PAD[n4 & 3]:
+                    raise bad_padding(s5 + n4)
                 try:
-                    a5 = buf[s8 : s8 + n4].decode()
+                    x2.name = buf[s5 : s5 + n4].decode()
                 except UnicodeDecodeError:
-                    a5 = buf[s8 : s8 + n4].decode("utf-8", "surrogateescape")
+                    x2.name = buf[s5 : s5 + n4].decode("utf-8", "surrogateescape")
                 if pos + 24 <= end:
-                    (a6, a7, n4) = _unpack_16siI(buf, pos)
+                    (x2.uuid, x2.id, n4) = _unpack_16siI(buf, pos)
                 else:
-                    (a6, a7) = _unpack_16si(buf, pos)
+                    (x2.uuid, x2.id) = _unpack_16si(buf, pos)
                 pos += 20
-                x2.name = a5
-                x2.uuid = a6
-                x2.id = a7
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_domain, buf, start3, n1) from None
         where = "ret"
@@ -33137,23 +33115,21 @@ def unpack_remote_connect_list_all_storage_pools_ret(
             for x2 in pools:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
+                s5 = pos + 4
+                pos = s5 + ((n4 + 3) & -4)
                 if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
+                    raise truncated(s5)
+                if n4 & 3 and buf[s5 + n4 : pos] != PAD[n4 & 3]:
+                    raise bad_padding(s5 + n4)
                 try:
-                    a5 = buf[s7 : s7 + n4].decode()
+                    x2.name = buf[s5 : s5 + n4].decode()
                 except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
+                    x2.name = buf[s5 : s5 + n4].decode("utf-8", "surrogateescape")
                 if pos + 20 <= end:
-                    (a6, n4) = _unpack_16sI(buf, pos)
+                    (x2.uuid, n4) = _unpack_16sI(buf, pos)
                 else:
-                    (a6,) = _unpack_16s(buf, pos)
+                    (x2.uuid,) = _unpack_16s(buf, pos)
                 pos += 16
-                x2.name = a5
-                x2.uuid = a6
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_storage_pool, buf, start3, n1) from None
         where = "ret"
@@ -33278,48 +33254,45 @@ def unpack_remote_storage_pool_list_all_volumes_ret(
         vols = instances(remote_nonnull_storage_vol, n1)
         try:
             for x2 in vols:
-                (n8,) = u32_from(buf, pos)
-                if n8 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n8, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n8 + 3) & -4)
+                (n5,) = u32_from(buf, pos)
+                if n5 > 4194304:  # REMOTE_STRING_MAX
+                    raise too_long(n5, 4194304, pos)
+                s4 = pos + 4
+                pos = s4 + ((n5 + 3) & -4)
                 if pos > end:
-                    raise truncated(s7)
-                if n8 & 3 and buf[s7 + n8 : pos] != PAD[n8 & 3]:
-                    raise bad_padding(s7 + n8)
+                    raise truncated(s4)
+                if n5 & 3 and buf[s4 + n5 : pos] != PAD[n5 & 3]:
+                    raise bad_padding(s4 + n5)
                 try:
-                    a4 = buf[s7 : s7 + n8].decode()
+                    x2.pool = buf[s4 : s4 + n5].decode()
                 except UnicodeDecodeError:
-                    a4 = buf[s7 : s7 + n8].decode("utf-8", "surrogateescape")
-                (n10,) = u32_from(buf, pos)
-                if n10 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n10, 4194304, pos)
-                s9 = pos + 4
-                pos = s9 + ((n10 + 3) & -4)
+                    x2.pool = buf[s4 : s4 + n5].decode("utf-8", "surrogateescape")
+                (n7,) = u32_from(buf, pos)
+                if n7 > 4194304:  # REMOTE_STRING_MAX
+                    raise too_long(n7, 4194304, pos)
+                s6 = pos + 4
+                pos = s6 + ((n7 + 3) & -4)
                 if pos > end:
-                    raise truncated(s9)
-                if n10 & 3 and buf[s9 + n10 : pos] != PAD[n10 & 3]:
-                    raise bad_padding(s9 + n10)
+                    raise truncated(s6)
+                if n7 & 3 and buf[s6 + n7 : pos] != PAD[n7 & 3]:
+                    raise bad_padding(s6 + n7)
                 try:
-                    a5 = buf[s9 : s9 + n10].decode()
+                    x2.name = buf[s6 : s6 + n7].decode()
                 except UnicodeDecodeError:
-                    a5 = buf[s9 : s9 + n10].decode("utf-8", "surrogateescape")
-                (n12,) = u32_from(buf, pos)
-                if n12 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n12, 4194304, pos)
-                s11 = pos + 4
-                pos = s11 + ((n12 + 3) & -4)
+                    x2.name = buf[s6 : s6 + n7].decode("utf-8", "surrogateescape")
+                (n9,) = u32_from(buf, pos)
+                if n9 > 4194304:  # REMOTE_STRING_MAX
+                    raise too_long(n9, 4194304, pos)
+                s8 = pos + 4
+                pos = s8 + ((n9 + 3) & -4)
                 if pos > end:
-                    raise truncated(s11)
-                if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
-                    raise bad_padding(s11 + n12)
+                    raise truncated(s8)
+                if n9 & 3 and buf[s8 + n9 : pos] != PAD[n9 & 3]:
+                    raise bad_padding(s8 + n9)
                 try:
-                    a6 = buf[s11 : s11 + n12].decode()
+                    x2.key = buf[s8 : s8 + n9].decode()
                 except UnicodeDecodeError:
-                    a6 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                x2.pool = a4
-                x2.name = a5
-                x2.key = a6
+                    x2.key = buf[s8 : s8 + n9].decode("utf-8", "surrogateescape")
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_storage_vol, buf, start3, n1) from None
         where = "ret"
@@ -33459,23 +33432,21 @@ def unpack_remote_connect_list_all_networks_ret(
             for x2 in nets:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
+                s5 = pos + 4
+                pos = s5 + ((n4 + 3) & -4)
                 if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
+                    raise truncated(s5)
+                if n4 & 3 and buf[s5 + n4 : pos] != PAD[n4 & 3]:
+                    raise bad_padding(s5 + n4)
                 try:
-                    a5 = buf[s7 : s7 + n4].decode()
+                    x2.name = buf[s5 : s5 + n4].decode()
                 except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
+                    x2.name = buf[s5 : s5 + n4].decode("utf-8", "surrogateescape")
                 if pos + 20 <= end:
-                    (a6, n4) = _unpack_16sI(buf, pos)
+                    (x2.uuid, n4) = _unpack_16sI(buf, pos)
                 else:
-                    (a6,) = _unpack_16s(buf, pos)
+                    (x2.uuid,) = _unpack_16s(buf, pos)
                 pos += 16
-                x2.name = a5
-                x2.uuid = a6
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_network, buf, start3, n1) from None
         where = "ret"
@@ -33592,6 +33563,19 @@ def unpack_remote_connect_list_all_interfaces_ret(
         ifaces = instances(remote_nonnull_interface, n1)
         try:
             for x2 in ifaces:
+                (n5,) = u32_from(buf, pos)
+                if n5 > 4194304:  # REMOTE_STRING_MAX
+                    raise too_long(n5, 4194304, pos)
+                s4 = pos + 4
+                pos = s4 + ((n5 + 3) & -4)
+                if pos > end:
+                    raise truncated(s4)
+                if n5 & 3 and buf[s4 + n5 : pos] != PAD[n5 & 3]:
+                    raise bad_padding(s4 + n5)
+                try:
+                    x2.name = buf[s4 : s4 + n5].decode()
+                except UnicodeDecodeError:
+                    x2.name = buf[s4 : s4 + n5].decode("utf-8", "surrogateescape")
                 (n7,) = u32_from(buf, pos)
                 if n7 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n7, 4194304, pos)
@@ -33602,24 +33586,9 @@ def unpack_remote_connect_list_all_interfaces_ret(
                 if n7 & 3 and buf[s6 + n7 : pos] != PAD[n7 & 3]:
                     raise bad_padding(s6 + n7)
                 try:
-                    a4 = buf[s6 : s6 + n7].decode()
+                    x2.mac = buf[s6 : s6 + n7].decode()
                 except UnicodeDecodeError:
-                    a4 = buf[s6 : s6 + n7].decode("utf-8", "surrogateescape")
-                (n9,) = u32_from(buf, pos)
-                if n9 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n9, 4194304, pos)
-                s8 = pos + 4
-                pos = s8 + ((n9 + 3) & -4)
-                if pos > end:
-                    raise truncated(s8)
-                if n9 & 3 and buf[s8 + n9 : pos] != PAD[n9 & 3]:
-                    raise bad_padding(s8 + n9)
-                try:
-                    a5 = buf[s8 : s8 + n9].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s8 : s8 + n9].decode("utf-8", "surrogateescape")
-                x2.name = a4
-                x2.mac = a5
+                    x2.mac = buf[s6 : s6 + n7].decode("utf-8", "surrogateescape")
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_interface, buf, start3, n1) from None
         where = "ret"
@@ -33744,20 +33713,19 @@ def unpack_remote_connect_list_all_node_devices_ret(
         devices = instances(remote_nonnull_node_device, n1)
         try:
             for x2 in devices:
-                (n6,) = u32_from(buf, pos)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n6, 4194304, pos)
-                s5 = pos + 4
-                pos = s5 + ((n6 + 3) & -4)
+                (n5,) = u32_from(buf, pos)
+                if n5 > 4194304:  # REMOTE_STRING_MAX
+                    raise too_long(n5, 4194304, pos)
+                s4 = pos + 4
+                pos = s4 + ((n5 + 3) & -4)
                 if pos > end:
-                    raise truncated(s5)
-                if n6 & 3 and buf[s5 + n6 : pos] != PAD[n6 & 3]:
-                    raise bad_padding(s5 + n6)
+                    raise truncated(s4)
+                if n5 & 3 and buf[s4 + n5 : pos] != PAD[n5 & 3]:
+                    raise bad_padding(s4 + n5)
                 try:
-                    a4 = buf[s5 : s5 + n6].decode()
+                    x2.name = buf[s4 : s4 + n5].decode()
                 except UnicodeDecodeError:
-                    a4 = buf[s5 : s5 + n6].decode("utf-8", "surrogateescape")
-                x2.name = a4
+                    x2.name = buf[s4 : s4 + n5].decode("utf-8", "surrogateescape")
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_node_device, buf, start3, n1) from None
         where = "ret"
@@ -33873,23 +33841,21 @@ def unpack_remote_connect_list_all_nwfilters_ret(
             for x2 in filters:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
+                s5 = pos + 4
+                pos = s5 + ((n4 + 3) & -4)
                 if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
+                    raise truncated(s5)
+                if n4 & 3 and buf[s5 + n4 : pos] != PAD[n4 & 3]:
+                    raise bad_padding(s5 + n4)
                 try:
-                    a5 = buf[s7 : s7 + n4].decode()
+                    x2.name = buf[s5 : s5 + n4].decode()
                 except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
+                    x2.name = buf[s5 : s5 + n4].decode("utf-8", "surrogateescape")
                 if pos + 20 <= end:
-                    (a6, n4) = _unpack_16sI(buf, pos)
+                    (x2.uuid, n4) = _unpack_16sI(buf, pos)
                 else:
-                    (a6,) = _unpack_16s(buf, pos)
+                    (x2.uuid,) = _unpack_16s(buf, pos)
                 pos += 16
-                x2.name = a5
-                x2.uuid = a6
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_nwfilter, buf, start3, n1) from None
         where = "ret"
@@ -34006,24 +33972,21 @@ def unpack_remote_connect_list_all_secrets_ret(
         secrets = instances(remote_nonnull_secret, n1)
         try:
             for x2 in secrets:
-                (a4, a5) = _unpack_16si(buf, pos)
+                (x2.uuid, x2.usageType) = _unpack_16si(buf, pos)
                 pos += 20
-                (n8,) = u32_from(buf, pos)
-                if n8 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n8, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n8 + 3) & -4)
+                (n5,) = u32_from(buf, pos)
+                if n5 > 4194304:  # REMOTE_STRING_MAX
+                    raise too_long(n5, 4194304, pos)
+                s4 = pos + 4
+                pos = s4 + ((n5 + 3) & -4)
                 if pos > end:
-                    raise truncated(s7)
-                if n8 & 3 and buf[s7 + n8 : pos] != PAD[n8 & 3]:
-                    raise bad_padding(s7 + n8)
+                    raise truncated(s4)
+                if n5 & 3 and buf[s4 + n5 : pos] != PAD[n5 & 3]:
+                    raise bad_padding(s4 + n5)
                 try:
-                    a6 = buf[s7 : s7 + n8].decode()
+                    x2.usageID = buf[s4 : s4 + n5].decode()
                 except UnicodeDecodeError:
-                    a6 = buf[s7 : s7 + n8].decode("utf-8", "surrogateescape")
-                x2.uuid = a4
-                x2.usageType = a5
-                x2.usageID = a6
+                    x2.usageID = buf[s4 : s4 + n5].decode("utf-8", "surrogateescape")
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_secret, buf, start3, n1) from None
         where = "ret"
@@ -39065,43 +39028,79 @@ def unpack_remote_network_get_dhcp_leases_ret(
         leases = instances(remote_network_dhcp_lease, n1)
         try:
             for x2 in leases:
-                (n14,) = u32_from(buf, pos)
-                if n14 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n14, 4194304, pos)
-                s13 = pos + 4
-                pos = s13 + ((n14 + 3) & -4)
+                (n9,) = u32_from(buf, pos)
+                if n9 > 4194304:  # REMOTE_STRING_MAX
+                    raise too_long(n9, 4194304, pos)
+                s8 = pos + 4
+                pos = s8 + ((n9 + 3) & -4)
                 if pos > end:
-                    raise truncated(s13)
-                if n14 & 3 and buf[s13 + n14 : pos] != PAD[n14 & 3]:
-                    raise bad_padding(s13 + n14)
+                    raise truncated(s8)
+                if n9 & 3 and buf[s8 + n9 : pos] != PAD[n9 & 3]:
+                    raise bad_padding(s8 + n9)
                 try:
-                    a4 = buf[s13 : s13 + n14].decode()
+                    x2.iface = buf[s8 : s8 + n9].decode()
                 except UnicodeDecodeError:
-                    a4 = buf[s13 : s13 + n14].decode("utf-8", "surrogateescape")
-                (a5, a6) = _unpack_qi(buf, pos)
+                    x2.iface = buf[s8 : s8 + n9].decode("utf-8", "surrogateescape")
+                (x2.expirytime, x2.type) = _unpack_qi(buf, pos)
                 pos += 12
-                a7: str | None
-                (p15,) = u32_from(buf, pos)
+                a4: str | None
+                (p10,) = u32_from(buf, pos)
                 pos += 4
-                if p15 == 1:
-                    (n17,) = u32_from(buf, pos)
-                    if n17 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n17, 4194304, pos)
-                    s16 = pos + 4
-                    pos = s16 + ((n17 + 3) & -4)
+                if p10 == 1:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s16)
-                    if n17 & 3 and buf[s16 + n17 : pos] != PAD[n17 & 3]:
-                        raise bad_padding(s16 + n17)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        a7 = buf[s16 : s16 + n17].decode()
+                        a4 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        a7 = buf[s16 : s16 + n17].decode("utf-8", "surrogateescape")
-                elif p15:
-                    raise bad_bool(p15, pos - 4)
+                        a4 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
+                elif p10:
+                    raise bad_bool(p10, pos - 4)
                 else:
-                    a7 = None
-                a8: str | None
+                    a4 = None
+                a5: str | None
+                (p13,) = u32_from(buf, pos)
+                pos += 4
+                if p13 == 1:
+                    (n15,) = u32_from(buf, pos)
+                    if n15 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n15, 4194304, pos)
+                    s14 = pos + 4
+                    pos = s14 + ((n15 + 3) & -4)
+                    if pos > end:
+                        raise truncated(s14)
+                    if n15 & 3 and buf[s14 + n15 : pos] != PAD[n15 & 3]:
+                        raise bad_padding(s14 + n15)
+                    try:
+                        a5 = buf[s14 : s14 + n15].decode()
+                    except UnicodeDecodeError:
+                        a5 = buf[s14 : s14 + n15].decode("utf-8", "surrogateescape")
+                elif p13:
+                    raise bad_bool(p13, pos - 4)
+                else:
+                    a5 = None
+                (n17,) = u32_from(buf, pos)
+                if n17 > 4194304:  # REMOTE_STRING_MAX
+                    raise too_long(n17, 4194304, pos)
+                s16 = pos + 4
+                pos = s16 + ((n17 + 3) & -4)
+                if pos > end:
+                    raise truncated(s16)
+                if n17 & 3 and buf[s16 + n17 : pos] != PAD[n17 & 3]:
+                    raise bad_padding(s16 + n17)
+                try:
+                    x2.ipaddr = buf[s16 : s16 + n17].decode()
+                except UnicodeDecodeError:
+                    x2.ipaddr = buf[s16 : s16 + n17].decode("utf-8", "surrogateescape")
+                (x2.prefix,) = u32_from(buf, pos)
+                pos += 4
+                a6: str | None
                 (p18,) = u32_from(buf, pos)
                 pos += 4
                 if p18 == 1:
@@ -39115,79 +39114,38 @@ def unpack_remote_network_get_dhcp_leases_ret(
                     if n20 & 3 and buf[s19 + n20 : pos] != PAD[n20 & 3]:
                         raise bad_padding(s19 + n20)
                     try:
-                        a8 = buf[s19 : s19 + n20].decode()
+                        a6 = buf[s19 : s19 + n20].decode()
                     except UnicodeDecodeError:
-                        a8 = buf[s19 : s19 + n20].decode("utf-8", "surrogateescape")
+                        a6 = buf[s19 : s19 + n20].decode("utf-8", "surrogateescape")
                 elif p18:
                     raise bad_bool(p18, pos - 4)
                 else:
-                    a8 = None
-                (n22,) = u32_from(buf, pos)
-                if n22 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n22, 4194304, pos)
-                s21 = pos + 4
-                pos = s21 + ((n22 + 3) & -4)
-                if pos > end:
-                    raise truncated(s21)
-                if n22 & 3 and buf[s21 + n22 : pos] != PAD[n22 & 3]:
-                    raise bad_padding(s21 + n22)
-                try:
-                    a9 = buf[s21 : s21 + n22].decode()
-                except UnicodeDecodeError:
-                    a9 = buf[s21 : s21 + n22].decode("utf-8", "surrogateescape")
-                (a10,) = u32_from(buf, pos)
+                    a6 = None
+                a7: str | None
+                (p21,) = u32_from(buf, pos)
                 pos += 4
-                a11: str | None
-                (p23,) = u32_from(buf, pos)
-                pos += 4
-                if p23 == 1:
-                    (n25,) = u32_from(buf, pos)
-                    if n25 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n25, 4194304, pos)
-                    s24 = pos + 4
-                    pos = s24 + ((n25 + 3) & -4)
+                if p21 == 1:
+                    (n23,) = u32_from(buf, pos)
+                    if n23 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n23, 4194304, pos)
+                    s22 = pos + 4
+                    pos = s22 + ((n23 + 3) & -4)
                     if pos > end:
-                        raise truncated(s24)
-                    if n25 & 3 and buf[s24 + n25 : pos] != PAD[n25 & 3]:
-                        raise bad_padding(s24 + n25)
+                        raise truncated(s22)
+                    if n23 & 3 and buf[s22 + n23 : pos] != PAD[n23 & 3]:
+                        raise bad_padding(s22 + n23)
                     try:
-                        a11 = buf[s24 : s24 + n25].decode()
+                        a7 = buf[s22 : s22 + n23].decode()
                     except UnicodeDecodeError:
-                        a11 = buf[s24 : s24 + n25].decode("utf-8", "surrogateescape")
-                elif p23:
-                    raise bad_bool(p23, pos - 4)
+                        a7 = buf[s22 : s22 + n23].decode("utf-8", "surrogateescape")
+                elif p21:
+                    raise bad_bool(p21, pos - 4)
                 else:
-                    a11 = None
-                a12: str | None
-                (p26,) = u32_from(buf, pos)
-                pos += 4
-                if p26 == 1:
-                    (n28,) = u32_from(buf, pos)
-                    if n28 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n28, 4194304, pos)
-                    s27 = pos + 4
-                    pos = s27 + ((n28 + 3) & -4)
-                    if pos > end:
-                        raise truncated(s27)
-                    if n28 & 3 and buf[s27 + n28 : pos] != PAD[n28 & 3]:
-                        raise bad_padding(s27 + n28)
-                    try:
-                        a12 = buf[s27 : s27 + n28].decode()
-                    except UnicodeDecodeError:
-                        a12 = buf[s27 : s27 + n28].decode("utf-8", "surrogateescape")
-                elif p26:
-                    raise bad_bool(p26, pos - 4)
-                else:
-                    a12 = None
-                x2.iface = a4
-                x2.expirytime = a5
-                x2.type = a6
-                x2.mac = a7
-                x2.iaid = a8
-                x2.ipaddr = a9
-                x2.prefix = a10
-                x2.hostname = a11
-                x2.clientid = a12
+                    a7 = None
+                x2.mac = a4
+                x2.iaid = a5
+                x2.hostname = a6
+                x2.clientid = a7
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_network_dhcp_lease, buf, start3, n1) from None
         where = "ret"
@@ -39518,24 +39476,21 @@ def unpack_remote_connect_get_all_domain_stats_args(
             for x2 in doms:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s8 = pos + 4
-                pos = s8 + ((n4 + 3) & -4)
+                s5 = pos + 4
+                pos = s5 + ((n4 + 3) & -4)
                 if pos > end:
-                    raise truncated(s8)
-                if n4 & 3 and buf[s8 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s8 + n4)
+                    raise truncated(s5)
+                if n4 & 3 and buf[s5 + n4 : pos] != PAD[n4 & 3]:
+                    raise bad_padding(s5 + n4)
                 try:
-                    a5 = buf[s8 : s8 + n4].decode()
+                    x2.name = buf[s5 : s5 + n4].decode()
                 except UnicodeDecodeError:
-                    a5 = buf[s8 : s8 + n4].decode("utf-8", "surrogateescape")
+                    x2.name = buf[s5 : s5 + n4].decode("utf-8", "surrogateescape")
                 if pos + 24 <= end:
-                    (a6, a7, n4) = _unpack_16siI(buf, pos)
+                    (x2.uuid, x2.id, n4) = _unpack_16siI(buf, pos)
                 else:
-                    (a6, a7) = _unpack_16si(buf, pos)
+                    (x2.uuid, x2.id) = _unpack_16si(buf, pos)
                 pos += 20
-                x2.name = a5
-                x2.uuid = a6
-                x2.id = a7
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_domain, buf, start3, n1) from None
         where = "stats@0,flags@4,@8"
@@ -40110,74 +40065,71 @@ def unpack_remote_domain_get_fsinfo_ret(
         info = instances(remote_domain_fsinfo, n1)
         try:
             for x2 in info:
-                (n9,) = u32_from(buf, pos)
-                if n9 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n9, 4194304, pos)
-                s8 = pos + 4
-                pos = s8 + ((n9 + 3) & -4)
+                (n6,) = u32_from(buf, pos)
+                if n6 > 4194304:  # REMOTE_STRING_MAX
+                    raise too_long(n6, 4194304, pos)
+                s5 = pos + 4
+                pos = s5 + ((n6 + 3) & -4)
                 if pos > end:
-                    raise truncated(s8)
-                if n9 & 3 and buf[s8 + n9 : pos] != PAD[n9 & 3]:
-                    raise bad_padding(s8 + n9)
+                    raise truncated(s5)
+                if n6 & 3 and buf[s5 + n6 : pos] != PAD[n6 & 3]:
+                    raise bad_padding(s5 + n6)
                 try:
-                    a4 = buf[s8 : s8 + n9].decode()
+                    x2.mountpoint = buf[s5 : s5 + n6].decode()
                 except UnicodeDecodeError:
-                    a4 = buf[s8 : s8 + n9].decode("utf-8", "surrogateescape")
+                    x2.mountpoint = buf[s5 : s5 + n6].decode("utf-8", "surrogateescape")
+                (n8,) = u32_from(buf, pos)
+                if n8 > 4194304:  # REMOTE_STRING_MAX
+                    raise too_long(n8, 4194304, pos)
+                s7 = pos + 4
+                pos = s7 + ((n8 + 3) & -4)
+                if pos > end:
+                    raise truncated(s7)
+                if n8 & 3 and buf[s7 + n8 : pos] != PAD[n8 & 3]:
+                    raise bad_padding(s7 + n8)
+                try:
+                    x2.name = buf[s7 : s7 + n8].decode()
+                except UnicodeDecodeError:
+                    x2.name = buf[s7 : s7 + n8].decode("utf-8", "surrogateescape")
+                (n10,) = u32_from(buf, pos)
+                if n10 > 4194304:  # REMOTE_STRING_MAX
+                    raise too_long(n10, 4194304, pos)
+                s9 = pos + 4
+                pos = s9 + ((n10 + 3) & -4)
+                if pos > end:
+                    raise truncated(s9)
+                if n10 & 3 and buf[s9 + n10 : pos] != PAD[n10 & 3]:
+                    raise bad_padding(s9 + n10)
+                try:
+                    x2.fstype = buf[s9 : s9 + n10].decode()
+                except UnicodeDecodeError:
+                    x2.fstype = buf[s9 : s9 + n10].decode("utf-8", "surrogateescape")
                 (n11,) = u32_from(buf, pos)
-                if n11 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n11, 4194304, pos)
-                s10 = pos + 4
-                pos = s10 + ((n11 + 3) & -4)
-                if pos > end:
-                    raise truncated(s10)
-                if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                    raise bad_padding(s10 + n11)
-                try:
-                    a5 = buf[s10 : s10 + n11].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
-                (n13,) = u32_from(buf, pos)
-                if n13 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n13, 4194304, pos)
-                s12 = pos + 4
-                pos = s12 + ((n13 + 3) & -4)
-                if pos > end:
-                    raise truncated(s12)
-                if n13 & 3 and buf[s12 + n13 : pos] != PAD[n13 & 3]:
-                    raise bad_padding(s12 + n13)
-                try:
-                    a6 = buf[s12 : s12 + n13].decode()
-                except UnicodeDecodeError:
-                    a6 = buf[s12 : s12 + n13].decode("utf-8", "surrogateescape")
-                (n14,) = u32_from(buf, pos)
-                if n14 > 256:  # REMOTE_DOMAIN_FSINFO_DISKS_MAX
-                    raise too_long(n14, 256, pos)
+                if n11 > 256:  # REMOTE_DOMAIN_FSINFO_DISKS_MAX
+                    raise too_long(n11, 256, pos)
                 pos += 4
-                if n14 * 4 > end - pos:
+                if n11 * 4 > end - pos:
                     raise truncated(pos)
-                a7 = []
+                a4 = []
                 try:
-                    for _ in range(n14):
-                        (n18,) = u32_from(buf, pos)
-                        if n18 > 4194304:  # REMOTE_STRING_MAX
-                            raise too_long(n18, 4194304, pos)
-                        s17 = pos + 4
-                        pos = s17 + ((n18 + 3) & -4)
+                    for _ in range(n11):
+                        (n15,) = u32_from(buf, pos)
+                        if n15 > 4194304:  # REMOTE_STRING_MAX
+                            raise too_long(n15, 4194304, pos)
+                        s14 = pos + 4
+                        pos = s14 + ((n15 + 3) & -4)
                         if pos > end:
-                            raise truncated(s17)
-                        if n18 & 3 and buf[s17 + n18 : pos] != PAD[n18 & 3]:
-                            raise bad_padding(s17 + n18)
+                            raise truncated(s14)
+                        if n15 & 3 and buf[s14 + n15 : pos] != PAD[n15 & 3]:
+                            raise bad_padding(s14 + n15)
                         try:
-                            x15 = buf[s17 : s17 + n18].decode()
+                            x12 = buf[s14 : s14 + n15].decode()
                         except UnicodeDecodeError:
-                            x15 = buf[s17 : s17 + n18].decode("utf-8", "surrogateescape")
-                        a7.append(x15)
+                            x12 = buf[s14 : s14 + n15].decode("utf-8", "surrogateescape")
+                        a4.append(x12)
                 except DECODE_ERRORS as e:
-                    raise fail_item(e, len(a7), pos) from None
-                x2.mountpoint = a4
-                x2.name = a5
-                x2.fstype = a6
-                x2.dev_aliases = a7
+                    raise fail_item(e, len(a4), pos) from None
+                x2.dev_aliases = a4
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_domain_fsinfo, buf, start3, n1) from None
         where = "ret"
@@ -40407,26 +40359,23 @@ def unpack_remote_domain_interface(
         addrs = instances(remote_domain_ip_addr, n6)
         try:
             for x7 in addrs:
-                (a9,) = i32_from(buf, pos)
+                (x7.type,) = i32_from(buf, pos)
                 pos += 4
-                (n13,) = u32_from(buf, pos)
-                if n13 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n13, 4194304, pos)
-                s12 = pos + 4
-                pos = s12 + ((n13 + 3) & -4)
+                (n10,) = u32_from(buf, pos)
+                if n10 > 4194304:  # REMOTE_STRING_MAX
+                    raise too_long(n10, 4194304, pos)
+                s9 = pos + 4
+                pos = s9 + ((n10 + 3) & -4)
                 if pos > end:
-                    raise truncated(s12)
-                if n13 & 3 and buf[s12 + n13 : pos] != PAD[n13 & 3]:
-                    raise bad_padding(s12 + n13)
+                    raise truncated(s9)
+                if n10 & 3 and buf[s9 + n10 : pos] != PAD[n10 & 3]:
+                    raise bad_padding(s9 + n10)
                 try:
-                    a10 = buf[s12 : s12 + n13].decode()
+                    x7.addr = buf[s9 : s9 + n10].decode()
                 except UnicodeDecodeError:
-                    a10 = buf[s12 : s12 + n13].decode("utf-8", "surrogateescape")
-                (a11,) = u32_from(buf, pos)
+                    x7.addr = buf[s9 : s9 + n10].decode("utf-8", "surrogateescape")
+                (x7.prefix,) = u32_from(buf, pos)
                 pos += 4
-                x7.type = a9
-                x7.addr = a10
-                x7.prefix = a11
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_domain_ip_addr, buf, start8, n6) from None
         result = new(remote_domain_interface)
@@ -40572,75 +40521,71 @@ def unpack_remote_domain_interface_addresses_ret(
         ifaces = instances(remote_domain_interface, n1)
         try:
             for x2 in ifaces:
-                (n8,) = u32_from(buf, pos)
-                if n8 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n8, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n8 + 3) & -4)
+                (n7,) = u32_from(buf, pos)
+                if n7 > 4194304:  # REMOTE_STRING_MAX
+                    raise too_long(n7, 4194304, pos)
+                s6 = pos + 4
+                pos = s6 + ((n7 + 3) & -4)
                 if pos > end:
-                    raise truncated(s7)
-                if n8 & 3 and buf[s7 + n8 : pos] != PAD[n8 & 3]:
-                    raise bad_padding(s7 + n8)
+                    raise truncated(s6)
+                if n7 & 3 and buf[s6 + n7 : pos] != PAD[n7 & 3]:
+                    raise bad_padding(s6 + n7)
                 try:
-                    a4 = buf[s7 : s7 + n8].decode()
+                    x2.name = buf[s6 : s6 + n7].decode()
                 except UnicodeDecodeError:
-                    a4 = buf[s7 : s7 + n8].decode("utf-8", "surrogateescape")
-                a5: str | None
-                (p9,) = u32_from(buf, pos)
+                    x2.name = buf[s6 : s6 + n7].decode("utf-8", "surrogateescape")
+                a4: str | None
+                (p8,) = u32_from(buf, pos)
                 pos += 4
-                if p9 == 1:
-                    (n11,) = u32_from(buf, pos)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n11, 4194304, pos)
-                    s10 = pos + 4
-                    pos = s10 + ((n11 + 3) & -4)
+                if p8 == 1:
+                    (n10,) = u32_from(buf, pos)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n10, 4194304, pos)
+                    s9 = pos + 4
+                    pos = s9 + ((n10 + 3) & -4)
                     if pos > end:
-                        raise truncated(s10)
-                    if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
-                        raise bad_padding(s10 + n11)
+                        raise truncated(s9)
+                    if n10 & 3 and buf[s9 + n10 : pos] != PAD[n10 & 3]:
+                        raise bad_padding(s9 + n10)
                     try:
-                        a5 = buf[s10 : s10 + n11].decode()
+                        a4 = buf[s9 : s9 + n10].decode()
                     except UnicodeDecodeError:
-                        a5 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
-                elif p9:
-                    raise bad_bool(p9, pos - 4)
+                        a4 = buf[s9 : s9 + n10].decode("utf-8", "surrogateescape")
+                elif p8:
+                    raise bad_bool(p8, pos - 4)
                 else:
-                    a5 = None
-                (n12,) = u32_from(buf, pos)
-                if n12 > 2048:  # REMOTE_DOMAIN_IP_ADDR_MAX
-                    raise too_long(n12, 2048, pos)
+                    a4 = None
+                (n11,) = u32_from(buf, pos)
+                if n11 > 2048:  # REMOTE_DOMAIN_IP_ADDR_MAX
+                    raise too_long(n11, 2048, pos)
                 pos += 4
-                if n12 * 12 > end - pos:
+                if n11 * 12 > end - pos:
                     raise truncated(pos)
-                start14 = pos
-                a6 = instances(remote_domain_ip_addr, n12)
+                start13 = pos
+                a5 = instances(remote_domain_ip_addr, n11)
                 try:
-                    for x13 in a6:
-                        (a15,) = i32_from(buf, pos)
+                    for x12 in a5:
+                        (x12.type,) = i32_from(buf, pos)
                         pos += 4
-                        (n19,) = u32_from(buf, pos)
-                        if n19 > 4194304:  # REMOTE_STRING_MAX
-                            raise too_long(n19, 4194304, pos)
-                        s18 = pos + 4
-                        pos = s18 + ((n19 + 3) & -4)
+                        (n15,) = u32_from(buf, pos)
+                        if n15 > 4194304:  # REMOTE_STRING_MAX
+                            raise too_long(n15, 4194304, pos)
+                        s14 = pos + 4
+                        pos = s14 + ((n15 + 3) & -4)
                         if pos > end:
-                            raise truncated(s18)
-                        if n19 & 3 and buf[s18 + n19 : pos] != PAD[n19 & 3]:
-                            raise bad_padding(s18 + n19)
+                            raise truncated(s14)
+                        if n15 & 3 and buf[s14 + n15 : pos] != PAD[n15 & 3]:
+                            raise bad_padding(s14 + n15)
                         try:
-                            a16 = buf[s18 : s18 + n19].decode()
+                            x12.addr = buf[s14 : s14 + n15].decode()
                         except UnicodeDecodeError:
-                            a16 = buf[s18 : s18 + n19].decode("utf-8", "surrogateescape")
-                        (a17,) = u32_from(buf, pos)
+                            x12.addr = buf[s14 : s14 + n15].decode("utf-8", "surrogateescape")
+                        (x12.prefix,) = u32_from(buf, pos)
                         pos += 4
-                        x13.type = a15
-                        x13.addr = a16
-                        x13.prefix = a17
                 except DECODE_ERRORS as e:
-                    raise fail_items(e, unpack_remote_domain_ip_addr, buf, start14, n12) from None
-                x2.name = a4
-                x2.hwaddr = a5
-                x2.addrs = a6
+                    raise fail_items(e, unpack_remote_domain_ip_addr, buf, start13, n11) from None
+                x2.hwaddr = a4
+                x2.addrs = a5
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_domain_interface, buf, start3, n1) from None
         result = new(remote_domain_interface_addresses_ret)
@@ -43751,6 +43696,19 @@ def unpack_remote_connect_list_all_nwfilter_bindings_ret(
         bindings = instances(remote_nonnull_nwfilter_binding, n1)
         try:
             for x2 in bindings:
+                (n5,) = u32_from(buf, pos)
+                if n5 > 4194304:  # REMOTE_STRING_MAX
+                    raise too_long(n5, 4194304, pos)
+                s4 = pos + 4
+                pos = s4 + ((n5 + 3) & -4)
+                if pos > end:
+                    raise truncated(s4)
+                if n5 & 3 and buf[s4 + n5 : pos] != PAD[n5 & 3]:
+                    raise bad_padding(s4 + n5)
+                try:
+                    x2.portdev = buf[s4 : s4 + n5].decode()
+                except UnicodeDecodeError:
+                    x2.portdev = buf[s4 : s4 + n5].decode("utf-8", "surrogateescape")
                 (n7,) = u32_from(buf, pos)
                 if n7 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n7, 4194304, pos)
@@ -43761,24 +43719,9 @@ def unpack_remote_connect_list_all_nwfilter_bindings_ret(
                 if n7 & 3 and buf[s6 + n7 : pos] != PAD[n7 & 3]:
                     raise bad_padding(s6 + n7)
                 try:
-                    a4 = buf[s6 : s6 + n7].decode()
+                    x2.filtername = buf[s6 : s6 + n7].decode()
                 except UnicodeDecodeError:
-                    a4 = buf[s6 : s6 + n7].decode("utf-8", "surrogateescape")
-                (n9,) = u32_from(buf, pos)
-                if n9 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n9, 4194304, pos)
-                s8 = pos + 4
-                pos = s8 + ((n9 + 3) & -4)
-                if pos > end:
-                    raise truncated(s8)
-                if n9 & 3 and buf[s8 + n9 : pos] != PAD[n9 & 3]:
-                    raise bad_padding(s8 + n9)
-                try:
-                    a5 = buf[s8 : s8 + n9].decode()
-                except UnicodeDecodeError:
-                    a5 = buf[s8 : s8 + n9].decode("utf-8", "surrogateescape")
-                x2.portdev = a4
-                x2.filtername = a5
+                    x2.filtername = buf[s6 : s6 + n7].decode("utf-8", "surrogateescape")
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_nwfilter_binding, buf, start3, n1) from None
         where = "ret"
@@ -44007,30 +43950,29 @@ def unpack_remote_network_list_all_ports_ret(
             for x2 in ports:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s9 = pos + 4
-                pos = s9 + ((n4 + 3) & -4)
+                s8 = pos + 4
+                pos = s8 + ((n4 + 3) & -4)
                 if pos > end:
-                    raise truncated(s9)
-                if n4 & 3 and buf[s9 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s9 + n4)
+                    raise truncated(s8)
+                if n4 & 3 and buf[s8 + n4 : pos] != PAD[n4 & 3]:
+                    raise bad_padding(s8 + n4)
                 try:
-                    a7 = buf[s9 : s9 + n4].decode()
+                    a6 = buf[s8 : s8 + n4].decode()
                 except UnicodeDecodeError:
-                    a7 = buf[s9 : s9 + n4].decode("utf-8", "surrogateescape")
+                    a6 = buf[s8 : s8 + n4].decode("utf-8", "surrogateescape")
                 if pos + 16 > end:
                     raise truncated(pos)
-                a8 = buf[pos : pos + 16]
+                a7 = buf[pos : pos + 16]
                 pos += 16
                 a5 = new(remote_nonnull_network)
-                a5.name = a7
-                a5.uuid = a8
+                a5.name = a6
+                a5.uuid = a7
                 if pos + 20 <= end:
-                    (a6, n4) = _unpack_16sI(buf, pos)
+                    (x2.uuid, n4) = _unpack_16sI(buf, pos)
                 else:
-                    (a6,) = _unpack_16s(buf, pos)
+                    (x2.uuid,) = _unpack_16s(buf, pos)
                 pos += 16
                 x2.net = a5
-                x2.uuid = a6
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_network_port, buf, start3, n1) from None
         where = "ret"
@@ -45097,40 +45039,39 @@ def unpack_remote_domain_list_all_checkpoints_ret(
             for x2 in checkpoints:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
+                s6 = pos + 4
+                pos = s6 + ((n4 + 3) & -4)
                 if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
+                    raise truncated(s6)
+                if n4 & 3 and buf[s6 + n4 : pos] != PAD[n4 & 3]:
+                    raise bad_padding(s6 + n4)
                 try:
-                    a5 = buf[s7 : s7 + n4].decode()
+                    x2.name = buf[s6 : s6 + n4].decode()
                 except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (n12,) = u32_from(buf, pos)
-                if n12 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n12, 4194304, pos)
-                s11 = pos + 4
-                pos = s11 + ((n12 + 3) & -4)
+                    x2.name = buf[s6 : s6 + n4].decode("utf-8", "surrogateescape")
+                (n11,) = u32_from(buf, pos)
+                if n11 > 4194304:  # REMOTE_STRING_MAX
+                    raise too_long(n11, 4194304, pos)
+                s10 = pos + 4
+                pos = s10 + ((n11 + 3) & -4)
                 if pos > end:
-                    raise truncated(s11)
-                if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
-                    raise bad_padding(s11 + n12)
+                    raise truncated(s10)
+                if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
+                    raise bad_padding(s10 + n11)
                 try:
-                    a8 = buf[s11 : s11 + n12].decode()
+                    a7 = buf[s10 : s10 + n11].decode()
                 except UnicodeDecodeError:
-                    a8 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
+                    a7 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
                 if pos + 24 <= end:
-                    (a9, a10, n4) = _unpack_16siI(buf, pos)
+                    (a8, a9, n4) = _unpack_16siI(buf, pos)
                 else:
-                    (a9, a10) = _unpack_16si(buf, pos)
+                    (a8, a9) = _unpack_16si(buf, pos)
                 pos += 20
-                a6 = new(remote_nonnull_domain)
-                a6.name = a8
-                a6.uuid = a9
-                a6.id = a10
-                x2.name = a5
-                x2.dom = a6
+                a5 = new(remote_nonnull_domain)
+                a5.name = a7
+                a5.uuid = a8
+                a5.id = a9
+                x2.dom = a5
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_domain_checkpoint, buf, start3, n1) from None
         where = "ret"
@@ -45275,40 +45216,39 @@ def unpack_remote_domain_checkpoint_list_all_children_ret(
             for x2 in checkpoints:
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
-                s7 = pos + 4
-                pos = s7 + ((n4 + 3) & -4)
+                s6 = pos + 4
+                pos = s6 + ((n4 + 3) & -4)
                 if pos > end:
-                    raise truncated(s7)
-                if n4 & 3 and buf[s7 + n4 : pos] != PAD[n4 & 3]:
-                    raise bad_padding(s7 + n4)
+                    raise truncated(s6)
+                if n4 & 3 and buf[s6 + n4 : pos] != PAD[n4 & 3]:
+                    raise bad_padding(s6 + n4)
                 try:
-                    a5 = buf[s7 : s7 + n4].decode()
+                    x2.name = buf[s6 : s6 + n4].decode()
                 except UnicodeDecodeError:
-                    a5 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
-                (n12,) = u32_from(buf, pos)
-                if n12 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n12, 4194304, pos)
-                s11 = pos + 4
-                pos = s11 + ((n12 + 3) & -4)
+                    x2.name = buf[s6 : s6 + n4].decode("utf-8", "surrogateescape")
+                (n11,) = u32_from(buf, pos)
+                if n11 > 4194304:  # REMOTE_STRING_MAX
+                    raise too_long(n11, 4194304, pos)
+                s10 = pos + 4
+                pos = s10 + ((n11 + 3) & -4)
                 if pos > end:
-                    raise truncated(s11)
-                if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
-                    raise bad_padding(s11 + n12)
+                    raise truncated(s10)
+                if n11 & 3 and buf[s10 + n11 : pos] != PAD[n11 & 3]:
+                    raise bad_padding(s10 + n11)
                 try:
-                    a8 = buf[s11 : s11 + n12].decode()
+                    a7 = buf[s10 : s10 + n11].decode()
                 except UnicodeDecodeError:
-                    a8 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
+                    a7 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
                 if pos + 24 <= end:
-                    (a9, a10, n4) = _unpack_16siI(buf, pos)
+                    (a8, a9, n4) = _unpack_16siI(buf, pos)
                 else:
-                    (a9, a10) = _unpack_16si(buf, pos)
+                    (a8, a9) = _unpack_16si(buf, pos)
                 pos += 20
-                a6 = new(remote_nonnull_domain)
-                a6.name = a8
-                a6.uuid = a9
-                a6.id = a10
-                x2.name = a5
-                x2.dom = a6
+                a5 = new(remote_nonnull_domain)
+                a5.name = a7
+                a5.uuid = a8
+                a5.id = a9
+                x2.dom = a5
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_nonnull_domain_checkpoint, buf, start3, n1) from None
         where = "ret"
