@@ -420,10 +420,10 @@ class RpcConnection:
             except RemoteProtocolError as exc:
                 self._close(Input.BROKEN, exc)
                 return list(iter(self.next_event, NEED_DATA))
-            if event is not None and not self._events:
-                return [event]
-            head = [] if event is None else [event]
-            return head + list(iter(self.next_event, NEED_DATA))
+            events = [] if event is None else [event]
+            if self._events:  # a reply completed by file descriptors received before
+                events.extend(iter(self.next_event, NEED_DATA))
+            return events
         self.receive_data(data)
         return list(iter(self.next_event, NEED_DATA))
 
@@ -467,19 +467,6 @@ class RpcConnection:
                 return StreamFailed(serial, stream.token, _decode_error(frame, PAYLOAD_OFFSET))
             if call is None or call.proc.program != prog or call.proc.version != vers:
                 self._no_call(prog, vers, serial, call)
-            unpack = call.proc.unpack_ret
-            if status == OK and unpack is not None and not (call.abandoned or call.fd_reply):
-                # the common case, straight through (_reply handles all the others)
-                try:
-                    if len(frame) < GC_PAUSE_MIN_BYTES:
-                        value, end = unpack(frame, PAYLOAD_OFFSET)
-                    else:
-                        value, end = _decode_reply(unpack, frame, PAYLOAD_OFFSET)
-                except XDRError as exc:
-                    return self._bad_reply(call, (), str(exc), exc)
-                if end != len(frame):
-                    return self._bad_reply(call, (), f"{len(frame) - end} trailing bytes")
-                return Reply(serial, call.token, value, ())
             return self._reply(call, frame, status, PAYLOAD_OFFSET, ())
         if mtype == MESSAGE:
             if prog == KEEPALIVE_PROGRAM and vers == KEEPALIVE_VERSION:

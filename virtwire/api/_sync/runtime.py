@@ -127,13 +127,7 @@ class BlockingRuntime(RuntimeBase):
             raise
         timeout = self.default_timeout if timeout is None else timeout
         deadline = None if timeout is None or timeout <= 0 else time.monotonic() + timeout
-        with self._lock:
-            try:
-                replied = self._wait_locked(waiter, deadline)
-            finally:
-                self._callers -= 1
-                self._last_active = time.monotonic()
-        if not replied:
+        if not self._wait(waiter, deadline):  # gives back our count in self._callers
             with self._lock:
                 self.core.abandon(serial)
             self._flush()
@@ -142,8 +136,19 @@ class BlockingRuntime(RuntimeBase):
             raise waiter.error
         return waiter.value
 
+    def _wait(self, waiter: _Waiter, deadline: float | None) -> bool:
+        """Wait for ``waiter``, reading when nobody else does; False on timeout.
+
+        The caller counted itself in ``_callers``; this gives the count back."""
+        with self._lock:
+            try:
+                return self._wait_locked(waiter, deadline)
+            finally:
+                self._callers -= 1
+                self._last_active = time.monotonic()
+
     def _wait_locked(self, waiter: _Waiter, deadline: float | None) -> bool:
-        """Wait for ``waiter`` (lock held), reading when nobody else does; False on timeout."""
+        """:meth:`_wait` with the lock held."""
         lock = self._lock
         while not waiter.done:
             if deadline is not None and time.monotonic() >= deadline:
@@ -446,11 +451,7 @@ class BlockingRuntime(RuntimeBase):
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
             self._callers += 1
-            try:
-                return self._wait_locked(waiter, deadline)
-            finally:
-                self._callers -= 1
-                self._last_active = time.monotonic()
+        return self._wait(waiter, deadline)  # gives back the count in self._callers
 
     def stream_send(self, serial: int, data: bytes | memoryview) -> None:
         """Send stream bytes (blocks while the socket is full: that is the flow control)."""
