@@ -498,3 +498,11 @@ def test_frame_reader_hands_back_a_whole_bytes_chunk_without_copying() -> None:
     assert isinstance(first, memoryview) and bytes(first) == two[: len(one)]
     assert isinstance(second, memoryview) and bytes(second) == two[len(one) :]
     assert reader.next_frame() is None and reader.buffered == 0
+
+
+def test_receive_keeps_the_connections_own_message_limit() -> None:
+    conn = RpcConnection(max_message=64)
+    serial = conn.send_call(FakeProc(), 1, token="t")
+    got = conn.receive(frame(7, framing.REPLY, serial, framing.OK, bytes(64)))  # 92 > 4 + 64
+    assert isinstance(got[0], CallFailed) and "too large" in got[0].error.message
+    assert isinstance(got[-1], ConnectionClosed) and got[-1].reason == CLOSE_REASON_ERROR

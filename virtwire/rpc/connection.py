@@ -194,6 +194,7 @@ class RpcConnection:
     ) -> None:
         self._programs = dict(programs or {})
         self._reader = FrameReader(max_message)
+        self._frame_max = max_message + framing.LEN_SIZE  # the longest frame received
         self._out: list[bytes | bytearray] = []
         self._out_fds: deque[tuple[int, list[int]]] = deque()  # (index in _out, fds after it)
         self._calls: dict[int, _Call] = {}
@@ -411,7 +412,7 @@ class RpcConnection:
             and not self._events
             and self._held is None
             and self._layer is None
-            and PAYLOAD_OFFSET <= len(data) <= _FRAME_MAX
+            and PAYLOAD_OFFSET <= len(data) <= self._frame_max
             and _U32.unpack_from(data)[0] == len(data)
         ):
             self.keepalive.mark_active()
