@@ -69,6 +69,7 @@ class AsyncRuntime(RuntimeBase):
         self._read_paused = 0
         self._drained: asyncio.Future[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_at: float | None = None  # the deadline _timer is armed for
         self._loop.add_reader(self._fd, self._on_readable)
 
     # ------------------------------------------------------------------ calls
@@ -151,6 +152,7 @@ class AsyncRuntime(RuntimeBase):
 
     def _process(self) -> None:
         core = self.core
+        replied = False
         while True:
             event = core.next_event()
             if event is NEED_DATA:
@@ -160,6 +162,7 @@ class AsyncRuntime(RuntimeBase):
                 fut = event.token
                 if fut is not None and not fut.done():
                     fut.set_result(event.value if not event.fds else (event.value, event.fds))
+                    replied = True
                 elif event.fds:
                     for fd in event.fds:
                         os.close(fd)
@@ -174,10 +177,16 @@ class AsyncRuntime(RuntimeBase):
             else:
                 self.dispatch_stream_event(event)
         self._flush()
+        if replied and not self._kick_pending:
+            # The callers resume in the next iteration; their next calls leave together,
+            # in one write after them.
+            self._kick_pending = True
+            self._loop.call_soon(self._after_kick)
         self._arm_timer()
 
     def _kick(self) -> None:
-        """Send queued calls: the first of a loop iteration at once, later ones together."""
+        """Send queued calls: the first of a loop iteration at once, later ones together
+        (and those of callers resumed by replies, together after them)."""
         if self._kick_pending:
             return
         self._flush()
@@ -245,8 +254,11 @@ class AsyncRuntime(RuntimeBase):
     def _arm_timer(self) -> None:
         deadline = self.core.next_deadline()
         if self._timer is not None:
+            if deadline == self._timer_at:
+                return  # armed for it already (the deadline moves only when time passes)
             self._timer.cancel()
             self._timer = None
+        self._timer_at = deadline
         if deadline is not None:
             delay = max(0.0, deadline - time.monotonic())
             self._timer = self._loop.call_later(delay, self._on_timer)
