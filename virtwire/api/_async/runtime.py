@@ -66,6 +66,7 @@ class AsyncRuntime(RuntimeBase):
         self._pending_fds: list[list[int]] = []
         self._writing = False
         self._kick_pending = False
+        self._after_kick_due = False  # an _after_kick is scheduled
         self._read_paused = 0
         self._drained: asyncio.Future[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -177,23 +178,25 @@ class AsyncRuntime(RuntimeBase):
             else:
                 self.dispatch_stream_event(event)
         self._flush()
-        if replied and not self._kick_pending:
-            # The callers resume in the next iteration; their next calls leave together,
-            # in one write after them.
-            self._kick_pending = True
+        if replied and not self._after_kick_due:
+            # The callers resume in the next iteration: end their batch of calls right
+            # after them, instead of in an iteration of its own.
+            self._after_kick_due = True
             self._loop.call_soon(self._after_kick)
         self._arm_timer()
 
     def _kick(self) -> None:
-        """Send queued calls: the first of a loop iteration at once, later ones together
-        (and those of callers resumed by replies, together after them)."""
+        """Send queued calls: the first of a loop iteration at once, later ones together."""
         if self._kick_pending:
             return
         self._flush()
         self._kick_pending = True
-        self._loop.call_soon(self._after_kick)
+        if not self._after_kick_due:
+            self._after_kick_due = True
+            self._loop.call_soon(self._after_kick)
 
     def _after_kick(self) -> None:
+        self._after_kick_due = False
         self._kick_pending = False
         self._flush()
 
