@@ -375,7 +375,6 @@ class ModuleRenderer:
             n = b.tmp("n")
             b.add(d, f"({n},) = {self._rt('u32_from')}(buf, pos)")
         self._check_length(b, d, field_shape, n)
-        stop, cached, name, disc = b.tmp("k"), b.tmp("c"), b.tmp("a"), b.tmp("d")
         cases = self._ref(f"{shape.name.upper()}_CASES", shape.module)
         stop, cached, name, disc = b.tmp("k"), b.tmp("c"), b.tmp("a"), b.tmp("d")
         kind = attr_name(u.discriminant.name)

@@ -806,72 +806,72 @@ def unpack_admin_server_get_threadpool_parameters_ret(
                 if n4 > 4194304:  # ADMIN_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = ADMIN_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(ADMIN_TYPED_PARAM_KEYS, ADMIN_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = ADMIN_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(ADMIN_TYPED_PARAM_KEYS, ADMIN_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # ADMIN_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # ADMIN_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(admin_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(admin_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_admin_typed_param, buf, start3, n1) from None
         result = new(admin_server_get_threadpool_parameters_ret)
@@ -982,72 +982,72 @@ def unpack_admin_server_set_threadpool_parameters_args(
                 if n4 > 4194304:  # ADMIN_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = ADMIN_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(ADMIN_TYPED_PARAM_KEYS, ADMIN_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = ADMIN_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(ADMIN_TYPED_PARAM_KEYS, ADMIN_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # ADMIN_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # ADMIN_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(admin_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(admin_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_admin_typed_param, buf, start3, n1) from None
         where = "flags"
@@ -1414,72 +1414,72 @@ def unpack_admin_client_get_info_ret(
                 if n4 > 4194304:  # ADMIN_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = ADMIN_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(ADMIN_TYPED_PARAM_KEYS, ADMIN_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = ADMIN_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(ADMIN_TYPED_PARAM_KEYS, ADMIN_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # ADMIN_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # ADMIN_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(admin_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(admin_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_admin_typed_param, buf, start3, n1) from None
         result = new(admin_client_get_info_ret)
@@ -1661,72 +1661,72 @@ def unpack_admin_server_get_client_limits_ret(
                 if n4 > 4194304:  # ADMIN_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = ADMIN_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(ADMIN_TYPED_PARAM_KEYS, ADMIN_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = ADMIN_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(ADMIN_TYPED_PARAM_KEYS, ADMIN_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # ADMIN_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # ADMIN_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(admin_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(admin_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_admin_typed_param, buf, start3, n1) from None
         result = new(admin_server_get_client_limits_ret)
@@ -1837,72 +1837,72 @@ def unpack_admin_server_set_client_limits_args(
                 if n4 > 4194304:  # ADMIN_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = ADMIN_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(ADMIN_TYPED_PARAM_KEYS, ADMIN_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = ADMIN_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(ADMIN_TYPED_PARAM_KEYS, ADMIN_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # ADMIN_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # ADMIN_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(admin_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(admin_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_admin_typed_param, buf, start3, n1) from None
         where = "flags"

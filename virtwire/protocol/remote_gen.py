@@ -3700,72 +3700,72 @@ def unpack_remote_domain_get_scheduler_parameters_ret(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         result = new(remote_domain_get_scheduler_parameters_ret)
@@ -3912,72 +3912,72 @@ def unpack_remote_domain_get_scheduler_parameters_flags_ret(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         result = new(remote_domain_get_scheduler_parameters_flags_ret)
@@ -4082,72 +4082,72 @@ def unpack_remote_domain_set_scheduler_parameters_args(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         result = new(remote_domain_set_scheduler_parameters_args)
@@ -4261,72 +4261,72 @@ def unpack_remote_domain_set_scheduler_parameters_flags_args(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "flags"
@@ -4449,72 +4449,72 @@ def unpack_remote_domain_set_blkio_parameters_args(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "flags"
@@ -4670,72 +4670,72 @@ def unpack_remote_domain_get_blkio_parameters_ret(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "nparams"
@@ -4853,72 +4853,72 @@ def unpack_remote_domain_set_memory_parameters_args(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "flags"
@@ -5074,72 +5074,72 @@ def unpack_remote_domain_get_memory_parameters_ret(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "nparams"
@@ -5329,72 +5329,72 @@ def unpack_remote_domain_set_numa_parameters_args(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "flags"
@@ -5550,72 +5550,72 @@ def unpack_remote_domain_get_numa_parameters_ret(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "nparams"
@@ -5733,72 +5733,72 @@ def unpack_remote_domain_set_perf_events_args(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "flags"
@@ -5952,72 +5952,72 @@ def unpack_remote_domain_get_perf_events_ret(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         result = new(remote_domain_get_perf_events_ret)
@@ -6293,72 +6293,72 @@ def unpack_remote_domain_block_stats_flags_ret(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "nparams"
@@ -6646,72 +6646,72 @@ def unpack_remote_domain_set_interface_parameters_args(
                 if n6 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n6, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k11 = pos + 8 + ((n6 + 3) & -4)
-                c12 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k11])
-                if c12 is None:
-                    c12 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a13, d14) = c12
-                pos = k11
-                u16: int | float | str
-                if d14 == 1:
+                k7 = pos + 8 + ((n6 + 3) & -4)
+                c8 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k7])
+                if c8 is None:
+                    c8 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a9, d10) = c8
+                pos = k7
+                u12: int | float | str
+                if d10 == 1:
                     if pos + 8 <= end:
-                        (u16, n6) = _unpack_iI(buf, pos)
+                        (u12, n6) = _unpack_iI(buf, pos)
                     else:
-                        (u16,) = i32_from(buf, pos)
+                        (u12,) = i32_from(buf, pos)
                     pos += 4
-                elif d14 == 2:
+                elif d10 == 2:
                     if pos + 8 <= end:
-                        (u16, n6) = _unpack_II(buf, pos)
+                        (u12, n6) = _unpack_II(buf, pos)
                     else:
-                        (u16,) = u32_from(buf, pos)
+                        (u12,) = u32_from(buf, pos)
                     pos += 4
-                elif d14 == 3:
+                elif d10 == 3:
                     if pos + 12 <= end:
-                        (u16, n6) = _unpack_qI(buf, pos)
+                        (u12, n6) = _unpack_qI(buf, pos)
                     else:
-                        (u16,) = i64_from(buf, pos)
+                        (u12,) = i64_from(buf, pos)
                     pos += 8
-                elif d14 == 4:
+                elif d10 == 4:
                     if pos + 12 <= end:
-                        (u16, n6) = _unpack_QI(buf, pos)
+                        (u12, n6) = _unpack_QI(buf, pos)
                     else:
-                        (u16,) = u64_from(buf, pos)
+                        (u12,) = u64_from(buf, pos)
                     pos += 8
-                elif d14 == 5:
+                elif d10 == 5:
                     if pos + 12 <= end:
-                        (u16, n6) = _unpack_dI(buf, pos)
+                        (u12, n6) = _unpack_dI(buf, pos)
                     else:
-                        (u16,) = f64_from(buf, pos)
+                        (u12,) = f64_from(buf, pos)
                     pos += 8
-                elif d14 == 6:
+                elif d10 == 6:
                     if pos + 8 <= end:
-                        (u16, n6) = _unpack_iI(buf, pos)
+                        (u12, n6) = _unpack_iI(buf, pos)
                     else:
-                        (u16,) = i32_from(buf, pos)
+                        (u12,) = i32_from(buf, pos)
                     pos += 4
-                elif d14 == 7:
-                    (n18,) = u32_from(buf, pos)
-                    if n18 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n18, 4194304, pos)
-                    s17 = pos + 4
-                    pos = s17 + ((n18 + 3) & -4)
+                elif d10 == 7:
+                    (n14,) = u32_from(buf, pos)
+                    if n14 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n14, 4194304, pos)
+                    s13 = pos + 4
+                    pos = s13 + ((n14 + 3) & -4)
                     if pos > end:
-                        raise truncated(s17)
-                    if n18 & 3 and buf[s17 + n18 : pos] != PAD[n18 & 3]:
-                        raise bad_padding(s17 + n18)
+                        raise truncated(s13)
+                    if n14 & 3 and buf[s13 + n14 : pos] != PAD[n14 & 3]:
+                        raise bad_padding(s13 + n14)
                     try:
-                        u16 = buf[s17 : s17 + n18].decode()
+                        u12 = buf[s13 : s13 + n14].decode()
                     except UnicodeDecodeError:
-                        u16 = buf[s17 : s17 + n18].decode("utf-8", "surrogateescape")
+                        u12 = buf[s13 : s13 + n14].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n6,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d14, pos - 4)
-                a15 = new(remote_typed_param_value)
-                a15.type = d14
-                a15.value = u16
-                x4.field = a13
-                x4.value = a15
+                    raise bad_discriminant(d10, pos - 4)
+                a11 = new(remote_typed_param_value)
+                a11.type = d10
+                a11.value = u12
+                x4.field = a9
+                x4.value = a11
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start5, n3) from None
         where = "flags"
@@ -6910,72 +6910,72 @@ def unpack_remote_domain_get_interface_parameters_ret(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "nparams"
@@ -9011,72 +9011,72 @@ def unpack_remote_domain_save_params_args(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "flags"
@@ -9349,72 +9349,72 @@ def unpack_remote_domain_restore_params_args(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "flags"
@@ -12893,72 +12893,72 @@ def unpack_remote_domain_set_iothread_params_args(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "flags"
@@ -14693,72 +14693,72 @@ def unpack_remote_domain_block_copy_args(
                 if n8 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n8, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k13 = pos + 8 + ((n8 + 3) & -4)
-                c14 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k13])
-                if c14 is None:
-                    c14 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a15, d16) = c14
-                pos = k13
-                u18: int | float | str
-                if d16 == 1:
+                k9 = pos + 8 + ((n8 + 3) & -4)
+                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
+                if c10 is None:
+                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a11, d12) = c10
+                pos = k9
+                u14: int | float | str
+                if d12 == 1:
                     if pos + 8 <= end:
-                        (u18, n8) = _unpack_iI(buf, pos)
+                        (u14, n8) = _unpack_iI(buf, pos)
                     else:
-                        (u18,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d16 == 2:
+                elif d12 == 2:
                     if pos + 8 <= end:
-                        (u18, n8) = _unpack_II(buf, pos)
+                        (u14, n8) = _unpack_II(buf, pos)
                     else:
-                        (u18,) = u32_from(buf, pos)
+                        (u14,) = u32_from(buf, pos)
                     pos += 4
-                elif d16 == 3:
+                elif d12 == 3:
                     if pos + 12 <= end:
-                        (u18, n8) = _unpack_qI(buf, pos)
+                        (u14, n8) = _unpack_qI(buf, pos)
                     else:
-                        (u18,) = i64_from(buf, pos)
+                        (u14,) = i64_from(buf, pos)
                     pos += 8
-                elif d16 == 4:
+                elif d12 == 4:
                     if pos + 12 <= end:
-                        (u18, n8) = _unpack_QI(buf, pos)
+                        (u14, n8) = _unpack_QI(buf, pos)
                     else:
-                        (u18,) = u64_from(buf, pos)
+                        (u14,) = u64_from(buf, pos)
                     pos += 8
-                elif d16 == 5:
+                elif d12 == 5:
                     if pos + 12 <= end:
-                        (u18, n8) = _unpack_dI(buf, pos)
+                        (u14, n8) = _unpack_dI(buf, pos)
                     else:
-                        (u18,) = f64_from(buf, pos)
+                        (u14,) = f64_from(buf, pos)
                     pos += 8
-                elif d16 == 6:
+                elif d12 == 6:
                     if pos + 8 <= end:
-                        (u18, n8) = _unpack_iI(buf, pos)
+                        (u14, n8) = _unpack_iI(buf, pos)
                     else:
-                        (u18,) = i32_from(buf, pos)
+                        (u14,) = i32_from(buf, pos)
                     pos += 4
-                elif d16 == 7:
-                    (n20,) = u32_from(buf, pos)
-                    if n20 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n20, 4194304, pos)
-                    s19 = pos + 4
-                    pos = s19 + ((n20 + 3) & -4)
+                elif d12 == 7:
+                    (n16,) = u32_from(buf, pos)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n16, 4194304, pos)
+                    s15 = pos + 4
+                    pos = s15 + ((n16 + 3) & -4)
                     if pos > end:
-                        raise truncated(s19)
-                    if n20 & 3 and buf[s19 + n20 : pos] != PAD[n20 & 3]:
-                        raise bad_padding(s19 + n20)
+                        raise truncated(s15)
+                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
+                        raise bad_padding(s15 + n16)
                     try:
-                        u18 = buf[s19 : s19 + n20].decode()
+                        u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
-                        u18 = buf[s19 : s19 + n20].decode("utf-8", "surrogateescape")
+                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n8,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d16, pos - 4)
-                a17 = new(remote_typed_param_value)
-                a17.type = d16
-                a17.value = u18
-                x6.field = a15
-                x6.value = a17
+                    raise bad_discriminant(d12, pos - 4)
+                a13 = new(remote_typed_param_value)
+                a13.type = d12
+                a13.value = u14
+                x6.field = a11
+                x6.value = a13
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start7, n5) from None
         where = "flags"
@@ -15084,72 +15084,72 @@ def unpack_remote_domain_set_block_io_tune_args(
                 if n6 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n6, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k11 = pos + 8 + ((n6 + 3) & -4)
-                c12 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k11])
-                if c12 is None:
-                    c12 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a13, d14) = c12
-                pos = k11
-                u16: int | float | str
-                if d14 == 1:
+                k7 = pos + 8 + ((n6 + 3) & -4)
+                c8 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k7])
+                if c8 is None:
+                    c8 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a9, d10) = c8
+                pos = k7
+                u12: int | float | str
+                if d10 == 1:
                     if pos + 8 <= end:
-                        (u16, n6) = _unpack_iI(buf, pos)
+                        (u12, n6) = _unpack_iI(buf, pos)
                     else:
-                        (u16,) = i32_from(buf, pos)
+                        (u12,) = i32_from(buf, pos)
                     pos += 4
-                elif d14 == 2:
+                elif d10 == 2:
                     if pos + 8 <= end:
-                        (u16, n6) = _unpack_II(buf, pos)
+                        (u12, n6) = _unpack_II(buf, pos)
                     else:
-                        (u16,) = u32_from(buf, pos)
+                        (u12,) = u32_from(buf, pos)
                     pos += 4
-                elif d14 == 3:
+                elif d10 == 3:
                     if pos + 12 <= end:
-                        (u16, n6) = _unpack_qI(buf, pos)
+                        (u12, n6) = _unpack_qI(buf, pos)
                     else:
-                        (u16,) = i64_from(buf, pos)
+                        (u12,) = i64_from(buf, pos)
                     pos += 8
-                elif d14 == 4:
+                elif d10 == 4:
                     if pos + 12 <= end:
-                        (u16, n6) = _unpack_QI(buf, pos)
+                        (u12, n6) = _unpack_QI(buf, pos)
                     else:
-                        (u16,) = u64_from(buf, pos)
+                        (u12,) = u64_from(buf, pos)
                     pos += 8
-                elif d14 == 5:
+                elif d10 == 5:
                     if pos + 12 <= end:
-                        (u16, n6) = _unpack_dI(buf, pos)
+                        (u12, n6) = _unpack_dI(buf, pos)
                     else:
-                        (u16,) = f64_from(buf, pos)
+                        (u12,) = f64_from(buf, pos)
                     pos += 8
-                elif d14 == 6:
+                elif d10 == 6:
                     if pos + 8 <= end:
-                        (u16, n6) = _unpack_iI(buf, pos)
+                        (u12, n6) = _unpack_iI(buf, pos)
                     else:
-                        (u16,) = i32_from(buf, pos)
+                        (u12,) = i32_from(buf, pos)
                     pos += 4
-                elif d14 == 7:
-                    (n18,) = u32_from(buf, pos)
-                    if n18 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n18, 4194304, pos)
-                    s17 = pos + 4
-                    pos = s17 + ((n18 + 3) & -4)
+                elif d10 == 7:
+                    (n14,) = u32_from(buf, pos)
+                    if n14 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n14, 4194304, pos)
+                    s13 = pos + 4
+                    pos = s13 + ((n14 + 3) & -4)
                     if pos > end:
-                        raise truncated(s17)
-                    if n18 & 3 and buf[s17 + n18 : pos] != PAD[n18 & 3]:
-                        raise bad_padding(s17 + n18)
+                        raise truncated(s13)
+                    if n14 & 3 and buf[s13 + n14 : pos] != PAD[n14 & 3]:
+                        raise bad_padding(s13 + n14)
                     try:
-                        u16 = buf[s17 : s17 + n18].decode()
+                        u12 = buf[s13 : s13 + n14].decode()
                     except UnicodeDecodeError:
-                        u16 = buf[s17 : s17 + n18].decode("utf-8", "surrogateescape")
+                        u12 = buf[s13 : s13 + n14].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n6,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d14, pos - 4)
-                a15 = new(remote_typed_param_value)
-                a15.type = d14
-                a15.value = u16
-                x4.field = a13
-                x4.value = a15
+                    raise bad_discriminant(d10, pos - 4)
+                a11 = new(remote_typed_param_value)
+                a11.type = d10
+                a11.value = u12
+                x4.field = a9
+                x4.value = a11
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start5, n3) from None
         where = "flags"
@@ -15366,72 +15366,72 @@ def unpack_remote_domain_get_block_io_tune_ret(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "nparams"
@@ -15565,72 +15565,72 @@ def unpack_remote_domain_set_throttle_group_args(
                 if n6 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n6, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k11 = pos + 8 + ((n6 + 3) & -4)
-                c12 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k11])
-                if c12 is None:
-                    c12 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a13, d14) = c12
-                pos = k11
-                u16: int | float | str
-                if d14 == 1:
+                k7 = pos + 8 + ((n6 + 3) & -4)
+                c8 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k7])
+                if c8 is None:
+                    c8 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a9, d10) = c8
+                pos = k7
+                u12: int | float | str
+                if d10 == 1:
                     if pos + 8 <= end:
-                        (u16, n6) = _unpack_iI(buf, pos)
+                        (u12, n6) = _unpack_iI(buf, pos)
                     else:
-                        (u16,) = i32_from(buf, pos)
+                        (u12,) = i32_from(buf, pos)
                     pos += 4
-                elif d14 == 2:
+                elif d10 == 2:
                     if pos + 8 <= end:
-                        (u16, n6) = _unpack_II(buf, pos)
+                        (u12, n6) = _unpack_II(buf, pos)
                     else:
-                        (u16,) = u32_from(buf, pos)
+                        (u12,) = u32_from(buf, pos)
                     pos += 4
-                elif d14 == 3:
+                elif d10 == 3:
                     if pos + 12 <= end:
-                        (u16, n6) = _unpack_qI(buf, pos)
+                        (u12, n6) = _unpack_qI(buf, pos)
                     else:
-                        (u16,) = i64_from(buf, pos)
+                        (u12,) = i64_from(buf, pos)
                     pos += 8
-                elif d14 == 4:
+                elif d10 == 4:
                     if pos + 12 <= end:
-                        (u16, n6) = _unpack_QI(buf, pos)
+                        (u12, n6) = _unpack_QI(buf, pos)
                     else:
-                        (u16,) = u64_from(buf, pos)
+                        (u12,) = u64_from(buf, pos)
                     pos += 8
-                elif d14 == 5:
+                elif d10 == 5:
                     if pos + 12 <= end:
-                        (u16, n6) = _unpack_dI(buf, pos)
+                        (u12, n6) = _unpack_dI(buf, pos)
                     else:
-                        (u16,) = f64_from(buf, pos)
+                        (u12,) = f64_from(buf, pos)
                     pos += 8
-                elif d14 == 6:
+                elif d10 == 6:
                     if pos + 8 <= end:
-                        (u16, n6) = _unpack_iI(buf, pos)
+                        (u12, n6) = _unpack_iI(buf, pos)
                     else:
-                        (u16,) = i32_from(buf, pos)
+                        (u12,) = i32_from(buf, pos)
                     pos += 4
-                elif d14 == 7:
-                    (n18,) = u32_from(buf, pos)
-                    if n18 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n18, 4194304, pos)
-                    s17 = pos + 4
-                    pos = s17 + ((n18 + 3) & -4)
+                elif d10 == 7:
+                    (n14,) = u32_from(buf, pos)
+                    if n14 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n14, 4194304, pos)
+                    s13 = pos + 4
+                    pos = s13 + ((n14 + 3) & -4)
                     if pos > end:
-                        raise truncated(s17)
-                    if n18 & 3 and buf[s17 + n18 : pos] != PAD[n18 & 3]:
-                        raise bad_padding(s17 + n18)
+                        raise truncated(s13)
+                    if n14 & 3 and buf[s13 + n14 : pos] != PAD[n14 & 3]:
+                        raise bad_padding(s13 + n14)
                     try:
-                        u16 = buf[s17 : s17 + n18].decode()
+                        u12 = buf[s13 : s13 + n14].decode()
                     except UnicodeDecodeError:
-                        u16 = buf[s17 : s17 + n18].decode("utf-8", "surrogateescape")
+                        u12 = buf[s13 : s13 + n14].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n6,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d14, pos - 4)
-                a15 = new(remote_typed_param_value)
-                a15.type = d14
-                a15.value = u16
-                x4.field = a13
-                x4.value = a15
+                    raise bad_discriminant(d10, pos - 4)
+                a11 = new(remote_typed_param_value)
+                a11.type = d10
+                a11.value = u12
+                x4.field = a9
+                x4.value = a11
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start5, n3) from None
         where = "flags"
@@ -15894,72 +15894,72 @@ def unpack_remote_domain_get_cpu_stats_ret(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "nparams"
@@ -26448,72 +26448,72 @@ def unpack_remote_domain_get_job_stats_ret(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         result = new(remote_domain_get_job_stats_ret)
@@ -34070,72 +34070,72 @@ def unpack_remote_node_set_memory_parameters_args(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "flags"
@@ -34280,72 +34280,72 @@ def unpack_remote_node_get_memory_parameters_ret(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "nparams"
@@ -34760,72 +34760,72 @@ def unpack_remote_domain_migrate_begin3_params_args(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "flags"
@@ -35020,85 +35020,85 @@ def unpack_remote_domain_migrate_prepare3_params_args(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "cookie_in"
-        (n18,) = u32_from(buf, pos)
-        if n18 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
-            raise too_long(n18, 4194304, pos)
-        s17 = pos + 4
-        pos = s17 + ((n18 + 3) & -4)
+        (n14,) = u32_from(buf, pos)
+        if n14 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
+            raise too_long(n14, 4194304, pos)
+        s13 = pos + 4
+        pos = s13 + ((n14 + 3) & -4)
         if pos > end:
-            raise truncated(s17)
-        if n18 & 3 and buf[s17 + n18 : pos] != PAD[n18 & 3]:
-            raise bad_padding(s17 + n18)
-        cookie_in = buf[s17 : s17 + n18]
+            raise truncated(s13)
+        if n14 & 3 and buf[s13 + n14 : pos] != PAD[n14 & 3]:
+            raise bad_padding(s13 + n14)
+        cookie_in = buf[s13 : s13 + n14]
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
@@ -35311,85 +35311,85 @@ def unpack_remote_domain_migrate_prepare_tunnel3_params_args(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "cookie_in"
-        (n18,) = u32_from(buf, pos)
-        if n18 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
-            raise too_long(n18, 4194304, pos)
-        s17 = pos + 4
-        pos = s17 + ((n18 + 3) & -4)
+        (n14,) = u32_from(buf, pos)
+        if n14 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
+            raise too_long(n14, 4194304, pos)
+        s13 = pos + 4
+        pos = s13 + ((n14 + 3) & -4)
         if pos > end:
-            raise truncated(s17)
-        if n18 & 3 and buf[s17 + n18 : pos] != PAD[n18 & 3]:
-            raise bad_padding(s17 + n18)
-        cookie_in = buf[s17 : s17 + n18]
+            raise truncated(s13)
+        if n14 & 3 and buf[s13 + n14 : pos] != PAD[n14 & 3]:
+            raise bad_padding(s13 + n14)
+        cookie_in = buf[s13 : s13 + n14]
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
@@ -35595,85 +35595,85 @@ def unpack_remote_domain_migrate_perform3_params_args(
                 if n7 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n7, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k12 = pos + 8 + ((n7 + 3) & -4)
-                c13 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k12])
-                if c13 is None:
-                    c13 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a14, d15) = c13
-                pos = k12
-                u17: int | float | str
-                if d15 == 1:
+                k8 = pos + 8 + ((n7 + 3) & -4)
+                c9 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k8])
+                if c9 is None:
+                    c9 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a10, d11) = c9
+                pos = k8
+                u13: int | float | str
+                if d11 == 1:
                     if pos + 8 <= end:
-                        (u17, n7) = _unpack_iI(buf, pos)
+                        (u13, n7) = _unpack_iI(buf, pos)
                     else:
-                        (u17,) = i32_from(buf, pos)
+                        (u13,) = i32_from(buf, pos)
                     pos += 4
-                elif d15 == 2:
+                elif d11 == 2:
                     if pos + 8 <= end:
-                        (u17, n7) = _unpack_II(buf, pos)
+                        (u13, n7) = _unpack_II(buf, pos)
                     else:
-                        (u17,) = u32_from(buf, pos)
+                        (u13,) = u32_from(buf, pos)
                     pos += 4
-                elif d15 == 3:
+                elif d11 == 3:
                     if pos + 12 <= end:
-                        (u17, n7) = _unpack_qI(buf, pos)
+                        (u13, n7) = _unpack_qI(buf, pos)
                     else:
-                        (u17,) = i64_from(buf, pos)
+                        (u13,) = i64_from(buf, pos)
                     pos += 8
-                elif d15 == 4:
+                elif d11 == 4:
                     if pos + 12 <= end:
-                        (u17, n7) = _unpack_QI(buf, pos)
+                        (u13, n7) = _unpack_QI(buf, pos)
                     else:
-                        (u17,) = u64_from(buf, pos)
+                        (u13,) = u64_from(buf, pos)
                     pos += 8
-                elif d15 == 5:
+                elif d11 == 5:
                     if pos + 12 <= end:
-                        (u17, n7) = _unpack_dI(buf, pos)
+                        (u13, n7) = _unpack_dI(buf, pos)
                     else:
-                        (u17,) = f64_from(buf, pos)
+                        (u13,) = f64_from(buf, pos)
                     pos += 8
-                elif d15 == 6:
+                elif d11 == 6:
                     if pos + 8 <= end:
-                        (u17, n7) = _unpack_iI(buf, pos)
+                        (u13, n7) = _unpack_iI(buf, pos)
                     else:
-                        (u17,) = i32_from(buf, pos)
+                        (u13,) = i32_from(buf, pos)
                     pos += 4
-                elif d15 == 7:
-                    (n19,) = u32_from(buf, pos)
-                    if n19 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n19, 4194304, pos)
-                    s18 = pos + 4
-                    pos = s18 + ((n19 + 3) & -4)
+                elif d11 == 7:
+                    (n15,) = u32_from(buf, pos)
+                    if n15 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n15, 4194304, pos)
+                    s14 = pos + 4
+                    pos = s14 + ((n15 + 3) & -4)
                     if pos > end:
-                        raise truncated(s18)
-                    if n19 & 3 and buf[s18 + n19 : pos] != PAD[n19 & 3]:
-                        raise bad_padding(s18 + n19)
+                        raise truncated(s14)
+                    if n15 & 3 and buf[s14 + n15 : pos] != PAD[n15 & 3]:
+                        raise bad_padding(s14 + n15)
                     try:
-                        u17 = buf[s18 : s18 + n19].decode()
+                        u13 = buf[s14 : s14 + n15].decode()
                     except UnicodeDecodeError:
-                        u17 = buf[s18 : s18 + n19].decode("utf-8", "surrogateescape")
+                        u13 = buf[s14 : s14 + n15].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n7,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d15, pos - 4)
-                a16 = new(remote_typed_param_value)
-                a16.type = d15
-                a16.value = u17
-                x5.field = a14
-                x5.value = a16
+                    raise bad_discriminant(d11, pos - 4)
+                a12 = new(remote_typed_param_value)
+                a12.type = d11
+                a12.value = u13
+                x5.field = a10
+                x5.value = a12
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start6, n4) from None
         where = "cookie_in"
-        (n21,) = u32_from(buf, pos)
-        if n21 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
-            raise too_long(n21, 4194304, pos)
-        s20 = pos + 4
-        pos = s20 + ((n21 + 3) & -4)
+        (n17,) = u32_from(buf, pos)
+        if n17 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
+            raise too_long(n17, 4194304, pos)
+        s16 = pos + 4
+        pos = s16 + ((n17 + 3) & -4)
         if pos > end:
-            raise truncated(s20)
-        if n21 & 3 and buf[s20 + n21 : pos] != PAD[n21 & 3]:
-            raise bad_padding(s20 + n21)
-        cookie_in = buf[s20 : s20 + n21]
+            raise truncated(s16)
+        if n17 & 3 and buf[s16 + n17 : pos] != PAD[n17 & 3]:
+            raise bad_padding(s16 + n17)
+        cookie_in = buf[s16 : s16 + n17]
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
@@ -35872,85 +35872,85 @@ def unpack_remote_domain_migrate_finish3_params_args(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "cookie_in"
-        (n18,) = u32_from(buf, pos)
-        if n18 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
-            raise too_long(n18, 4194304, pos)
-        s17 = pos + 4
-        pos = s17 + ((n18 + 3) & -4)
+        (n14,) = u32_from(buf, pos)
+        if n14 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
+            raise too_long(n14, 4194304, pos)
+        s13 = pos + 4
+        pos = s13 + ((n14 + 3) & -4)
         if pos > end:
-            raise truncated(s17)
-        if n18 & 3 and buf[s17 + n18 : pos] != PAD[n18 & 3]:
-            raise bad_padding(s17 + n18)
-        cookie_in = buf[s17 : s17 + n18]
+            raise truncated(s13)
+        if n14 & 3 and buf[s13 + n14 : pos] != PAD[n14 & 3]:
+            raise bad_padding(s13 + n14)
+        cookie_in = buf[s13 : s13 + n14]
         where = "flags@0,cancelled@4,@8"
         (flags, cancelled) = _unpack_Ii(buf, pos)
         pos += 8
@@ -36138,85 +36138,85 @@ def unpack_remote_domain_migrate_confirm3_params_args(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "cookie_in"
-        (n18,) = u32_from(buf, pos)
-        if n18 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
-            raise too_long(n18, 4194304, pos)
-        s17 = pos + 4
-        pos = s17 + ((n18 + 3) & -4)
+        (n14,) = u32_from(buf, pos)
+        if n14 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
+            raise too_long(n14, 4194304, pos)
+        s13 = pos + 4
+        pos = s13 + ((n14 + 3) & -4)
         if pos > end:
-            raise truncated(s17)
-        if n18 & 3 and buf[s17 + n18 : pos] != PAD[n18 & 3]:
-            raise bad_padding(s17 + n18)
-        cookie_in = buf[s17 : s17 + n18]
+            raise truncated(s13)
+        if n14 & 3 and buf[s13 + n14 : pos] != PAD[n14 & 3]:
+            raise bad_padding(s13 + n14)
+        cookie_in = buf[s13 : s13 + n14]
         where = "flags@0,cancelled@4,@8"
         (flags, cancelled) = _unpack_Ii(buf, pos)
         pos += 8
@@ -36671,72 +36671,72 @@ def unpack_remote_domain_event_callback_tunable_msg(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         result = new(remote_domain_event_callback_tunable_msg)
@@ -39307,72 +39307,72 @@ def unpack_remote_domain_stats_record(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         result = new(remote_domain_stats_record)
@@ -39659,77 +39659,77 @@ def unpack_remote_connect_get_all_domain_stats_ret(
                         if n14 > 4194304:  # REMOTE_STRING_MAX
                             raise too_long(n14, 4194304, pos)
                         # field and value.type from the cache, keyed by their wire bytes
-                        k19 = pos + 8 + ((n14 + 3) & -4)
-                        c20 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k19])
-                        if c20 is None:
-                            c20 = load_key(
+                        k15 = pos + 8 + ((n14 + 3) & -4)
+                        c16 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k15])
+                        if c16 is None:
+                            c16 = load_key(
                                 REMOTE_TYPED_PARAM_KEYS,
                                 REMOTE_TYPED_PARAM_CASES,
                                 buf,
                                 pos,
                             )
-                        (a21, d22) = c20
-                        pos = k19
-                        u24: int | float | str
-                        if d22 == 1:
+                        (a17, d18) = c16
+                        pos = k15
+                        u20: int | float | str
+                        if d18 == 1:
                             if pos + 8 <= end:
-                                (u24, n14) = _unpack_iI(buf, pos)
+                                (u20, n14) = _unpack_iI(buf, pos)
                             else:
-                                (u24,) = i32_from(buf, pos)
+                                (u20,) = i32_from(buf, pos)
                             pos += 4
-                        elif d22 == 2:
+                        elif d18 == 2:
                             if pos + 8 <= end:
-                                (u24, n14) = _unpack_II(buf, pos)
+                                (u20, n14) = _unpack_II(buf, pos)
                             else:
-                                (u24,) = u32_from(buf, pos)
+                                (u20,) = u32_from(buf, pos)
                             pos += 4
-                        elif d22 == 3:
+                        elif d18 == 3:
                             if pos + 12 <= end:
-                                (u24, n14) = _unpack_qI(buf, pos)
+                                (u20, n14) = _unpack_qI(buf, pos)
                             else:
-                                (u24,) = i64_from(buf, pos)
+                                (u20,) = i64_from(buf, pos)
                             pos += 8
-                        elif d22 == 4:
+                        elif d18 == 4:
                             if pos + 12 <= end:
-                                (u24, n14) = _unpack_QI(buf, pos)
+                                (u20, n14) = _unpack_QI(buf, pos)
                             else:
-                                (u24,) = u64_from(buf, pos)
+                                (u20,) = u64_from(buf, pos)
                             pos += 8
-                        elif d22 == 5:
+                        elif d18 == 5:
                             if pos + 12 <= end:
-                                (u24, n14) = _unpack_dI(buf, pos)
+                                (u20, n14) = _unpack_dI(buf, pos)
                             else:
-                                (u24,) = f64_from(buf, pos)
+                                (u20,) = f64_from(buf, pos)
                             pos += 8
-                        elif d22 == 6:
+                        elif d18 == 6:
                             if pos + 8 <= end:
-                                (u24, n14) = _unpack_iI(buf, pos)
+                                (u20, n14) = _unpack_iI(buf, pos)
                             else:
-                                (u24,) = i32_from(buf, pos)
+                                (u20,) = i32_from(buf, pos)
                             pos += 4
-                        elif d22 == 7:
-                            (n26,) = u32_from(buf, pos)
-                            if n26 > 4194304:  # REMOTE_STRING_MAX
-                                raise too_long(n26, 4194304, pos)
-                            s25 = pos + 4
-                            pos = s25 + ((n26 + 3) & -4)
+                        elif d18 == 7:
+                            (n22,) = u32_from(buf, pos)
+                            if n22 > 4194304:  # REMOTE_STRING_MAX
+                                raise too_long(n22, 4194304, pos)
+                            s21 = pos + 4
+                            pos = s21 + ((n22 + 3) & -4)
                             if pos > end:
-                                raise truncated(s25)
-                            if n26 & 3 and buf[s25 + n26 : pos] != PAD[n26 & 3]:
-                                raise bad_padding(s25 + n26)
+                                raise truncated(s21)
+                            if n22 & 3 and buf[s21 + n22 : pos] != PAD[n22 & 3]:
+                                raise bad_padding(s21 + n22)
                             try:
-                                u24 = buf[s25 : s25 + n26].decode()
+                                u20 = buf[s21 : s21 + n22].decode()
                             except UnicodeDecodeError:
-                                u24 = buf[s25 : s25 + n26].decode("utf-8", "surrogateescape")
+                                u20 = buf[s21 : s21 + n22].decode("utf-8", "surrogateescape")
                             if pos + 4 <= end:
                                 (n14,) = u32_from(buf, pos)
                         else:
-                            raise bad_discriminant(d22, pos - 4)
-                        a23 = new(remote_typed_param_value)
-                        a23.type = d22
-                        a23.value = u24
-                        x12.field = a21
-                        x12.value = a23
+                            raise bad_discriminant(d18, pos - 4)
+                        a19 = new(remote_typed_param_value)
+                        a19.type = d18
+                        a19.value = u20
+                        x12.field = a17
+                        x12.value = a19
                 except DECODE_ERRORS as e:
                     raise fail_items(e, unpack_remote_typed_param, buf, start13, n11) from None
                 x2.dom = a4
@@ -41011,72 +41011,72 @@ def unpack_remote_domain_event_callback_job_completed_msg(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         result = new(remote_domain_event_callback_job_completed_msg)
@@ -41344,72 +41344,72 @@ def unpack_remote_domain_get_guest_vcpus_ret(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         result = new(remote_domain_get_guest_vcpus_ret)
@@ -42773,72 +42773,72 @@ def unpack_remote_node_get_sev_info_ret(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "nparams"
@@ -42987,72 +42987,72 @@ def unpack_remote_domain_get_launch_security_info_ret(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         result = new(remote_domain_get_launch_security_info_ret)
@@ -43163,72 +43163,72 @@ def unpack_remote_domain_set_launch_security_state_args(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "flags"
@@ -44255,72 +44255,72 @@ def unpack_remote_network_port_set_parameters_args(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "flags"
@@ -44476,72 +44476,72 @@ def unpack_remote_network_port_get_parameters_ret(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "nparams"
@@ -45610,72 +45610,72 @@ def unpack_remote_domain_get_guest_info_ret(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         result = new(remote_domain_get_guest_info_ret)
@@ -45778,72 +45778,72 @@ def unpack_remote_connect_set_identity_args(
                 if n4 > 4194304:  # REMOTE_STRING_MAX
                     raise too_long(n4, 4194304, pos)
                 # field and value.type from the cache, keyed by their wire bytes
-                k9 = pos + 8 + ((n4 + 3) & -4)
-                c10 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k9])
-                if c10 is None:
-                    c10 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
-                (a11, d12) = c10
-                pos = k9
-                u14: int | float | str
-                if d12 == 1:
+                k5 = pos + 8 + ((n4 + 3) & -4)
+                c6 = REMOTE_TYPED_PARAM_KEYS.get(buf[pos:k5])
+                if c6 is None:
+                    c6 = load_key(REMOTE_TYPED_PARAM_KEYS, REMOTE_TYPED_PARAM_CASES, buf, pos)
+                (a7, d8) = c6
+                pos = k5
+                u10: int | float | str
+                if d8 == 1:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 2:
+                elif d8 == 2:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_II(buf, pos)
+                        (u10, n4) = _unpack_II(buf, pos)
                     else:
-                        (u14,) = u32_from(buf, pos)
+                        (u10,) = u32_from(buf, pos)
                     pos += 4
-                elif d12 == 3:
+                elif d8 == 3:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_qI(buf, pos)
+                        (u10, n4) = _unpack_qI(buf, pos)
                     else:
-                        (u14,) = i64_from(buf, pos)
+                        (u10,) = i64_from(buf, pos)
                     pos += 8
-                elif d12 == 4:
+                elif d8 == 4:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_QI(buf, pos)
+                        (u10, n4) = _unpack_QI(buf, pos)
                     else:
-                        (u14,) = u64_from(buf, pos)
+                        (u10,) = u64_from(buf, pos)
                     pos += 8
-                elif d12 == 5:
+                elif d8 == 5:
                     if pos + 12 <= end:
-                        (u14, n4) = _unpack_dI(buf, pos)
+                        (u10, n4) = _unpack_dI(buf, pos)
                     else:
-                        (u14,) = f64_from(buf, pos)
+                        (u10,) = f64_from(buf, pos)
                     pos += 8
-                elif d12 == 6:
+                elif d8 == 6:
                     if pos + 8 <= end:
-                        (u14, n4) = _unpack_iI(buf, pos)
+                        (u10, n4) = _unpack_iI(buf, pos)
                     else:
-                        (u14,) = i32_from(buf, pos)
+                        (u10,) = i32_from(buf, pos)
                     pos += 4
-                elif d12 == 7:
-                    (n16,) = u32_from(buf, pos)
-                    if n16 > 4194304:  # REMOTE_STRING_MAX
-                        raise too_long(n16, 4194304, pos)
-                    s15 = pos + 4
-                    pos = s15 + ((n16 + 3) & -4)
+                elif d8 == 7:
+                    (n12,) = u32_from(buf, pos)
+                    if n12 > 4194304:  # REMOTE_STRING_MAX
+                        raise too_long(n12, 4194304, pos)
+                    s11 = pos + 4
+                    pos = s11 + ((n12 + 3) & -4)
                     if pos > end:
-                        raise truncated(s15)
-                    if n16 & 3 and buf[s15 + n16 : pos] != PAD[n16 & 3]:
-                        raise bad_padding(s15 + n16)
+                        raise truncated(s11)
+                    if n12 & 3 and buf[s11 + n12 : pos] != PAD[n12 & 3]:
+                        raise bad_padding(s11 + n12)
                     try:
-                        u14 = buf[s15 : s15 + n16].decode()
+                        u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
-                        u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
+                        u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
                     if pos + 4 <= end:
                         (n4,) = u32_from(buf, pos)
                 else:
-                    raise bad_discriminant(d12, pos - 4)
-                a13 = new(remote_typed_param_value)
-                a13.type = d12
-                a13.value = u14
-                x2.field = a11
-                x2.value = a13
+                    raise bad_discriminant(d8, pos - 4)
+                a9 = new(remote_typed_param_value)
+                a9.type = d8
+                a9.value = u10
+                x2.field = a7
+                x2.value = a9
         except DECODE_ERRORS as e:
             raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
         where = "flags"
