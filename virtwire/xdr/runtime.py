@@ -157,22 +157,13 @@ def load_key(keys: KeyCache, cases: frozenset[int], buf: bytes, pos: int) -> tup
     than ``KEY_NAME_MAX`` bytes are not stored, and a full cache is emptied
     first, so ``keys`` stays small whatever the peer sends.
     """
-    (n,) = u32_from(buf, pos)
-    start = pos + 4
-    stop = start + ((n + 3) & -4)
-    if stop > len(buf):
-        raise truncated(start)
-    if n & 3 and buf[start + n : stop] != PAD[n & 3]:
-        raise bad_padding(start + n)
-    data = buf[start : start + n]
-    try:
-        name = data.decode()
-    except UnicodeDecodeError:
-        name = data.decode("utf-8", "surrogateescape")
+    from virtwire.xdr.primitives import unpack_string  # primitives import this module
+
+    name, stop = unpack_string(buf, pos)
     (kind,) = i32_from(buf, stop)
     if kind not in cases:
         raise bad_discriminant(kind, stop)
-    if n <= KEY_NAME_MAX:
+    if u32_from(buf, pos)[0] <= KEY_NAME_MAX:
         if len(keys) >= KEY_CACHE_SIZE:
             keys.clear()
         keys[buf[pos : stop + 4]] = (name, kind)
