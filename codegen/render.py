@@ -29,7 +29,9 @@ _RUNTIME = (
     "DECODE_ERRORS",
     "ENCODE_ERRORS",
     "KeyCache",
+    "NameCache",
     "PAD",
+    "StringRun",
     "WORD_FALSE",
     "WORD_TRUE",
     "bad_bool",
@@ -47,7 +49,6 @@ _RUNTIME = (
     "fail_pack",
     "fail_pack_item",
     "fail_pack_items",
-    "fail_items",
     "fault",
     "i32_from",
     "i32_pack",
@@ -58,6 +59,8 @@ _RUNTIME = (
     "new",
     "pack",
     "pack_signed_chars",
+    "redecode_items",
+    "store_name",
     "too_long",
     "truncated",
     "u32_from",
@@ -78,7 +81,7 @@ through the discriminant are looked up in a ``KeyCache`` (see
 checks and UTF-8 decoding and the discriminant's read; on a miss ``load_key``
 decodes them, checking the discriminant against ``<STRUCT>_CASES``.  The
 standalone ``unpack_<struct>`` stays uncached: it is the reference that
-``fail_items`` uses to report errors.
+``redecode_items`` uses to report errors.
 """
 
 _SINGLE_FROM = {"i": "i32_from", "I": "u32_from", "q": "i64_from", "Q": "u64_from"}
@@ -91,7 +94,7 @@ def attr_name(field: str) -> str:
     return field + "_" if keyword.iskeyword(field) else field
 
 
-_CALLS_DECODER = re.compile(r"(?<![\w.])(?:unpack_\w+|fail_items)\(")
+_CALLS_DECODER = re.compile(r"(?<![\w.])(?:unpack_\w+|redecode_items)\(")
 """A call of another decoder, which must not copy a ``memoryview`` again."""
 
 _TEMP = re.compile(r"^(?:a|b|c|d|f|i|k|n|p|r|s|u|x|start|_i)\d+$")
@@ -128,6 +131,9 @@ class ModuleRenderer:
         self.source = source
         self.module = program.module
         self.structs: set[str] = set()  # formats of the precompiled structs
+        self.string_runs: set[tuple[str, int | None]] = set()  # (format, limit) of StringRuns
+        self._tail = 0  # fewest bytes after the field being decoded, in its struct
+        self._follow_always = False  # the array being decoded has a word after it
         self.used_runtime: set[str] = set()
         self.imported: dict[str, set[str]] = {}
 
@@ -224,7 +230,7 @@ class ModuleRenderer:
 
         ``inline`` > 0 expands struct and union references in place (that many
         levels deep) instead of calling their decoders; the caller then owns
-        error reporting (``fail_items`` re-decodes slowly to find the path).
+        error reporting (``redecode_items`` decodes again slowly to find the path).
 
         Array loops pass the length word between elements: ``lead`` names a
         local already holding the first word of this value (see ``_leads``),
@@ -451,6 +457,9 @@ class ModuleRenderer:
 
     def _peek(self, b: _Body, d: int, follow: str) -> None:
         """Read the word after the value into ``follow`` when there is one."""
+        if self._follow_always:
+            b.add(d, f"({follow},) = {self._rt('u32_from')}(buf, pos)")
+            return
         b.add(d, "if pos + 4 <= len(buf):")
         b.add(d + 1, f"({follow},) = {self._rt('u32_from')}(buf, pos)")
 
@@ -492,6 +501,9 @@ class ModuleRenderer:
             size = f"{n} * {elem.size}" if not shape.fixed else str(int(n) * elem.size)
             b.add(d, f"pos += {size}")
             return
+        # Valid input has 4 bytes after this array: its elements read the word after them
+        # without checking that the buffer has it (see ``_fields_decode``).
+        always, self._tail = self._tail >= 4, 0
         item = b.tmp("x")
         first = b.tmp("start")
         if isinstance(elem, Ref):
@@ -511,19 +523,22 @@ class ModuleRenderer:
             b.add(d + 1, f"{lead} = {self._rt('u32_from')}(buf, pos)[0] if {n} else 0")
         if isinstance(elem, Ref):
             b.add(d + 1, f"for {item} in {target}:")
+            outer, self._follow_always = self._follow_always, always
             self.decode(b, d + 2, elem, item, True, inline=2, lead=lead, follow=lead, made=True)
+            self._follow_always = outer
         else:
             b.add(d + 1, f"for _ in range({n}):")
             self.decode(b, d + 2, elem, item, True, inline=2, lead=lead, follow=lead)
             b.add(d + 2, f"{target}.append({item})")
-        b.add(d, f"except {self._rt('DECODE_ERRORS')} as e:")
         if isinstance(elem, Ref):
+            # The loop only detects bad input; the slow pass names what is wrong.
+            b.add(d, f"except {self._rt('DECODE_ERRORS')}:")
             fn = self._ref(f"unpack_{elem.name}", elem.module)
-            args = ["e", fn, "buf", first, n]
-            head = f"raise {self._rt('fail_items')}"
-            for line in self._wrap_call(head, args, " from None", 0, 12 + 4 * d):
+            head = f"{target}, pos = {self._rt('redecode_items')}"
+            for line in self._wrap_call(head, [fn, "buf", first, n], "", 0, 12 + 4 * d):
                 b.add(d + 1, line)
         else:
+            b.add(d, f"except {self._rt('DECODE_ERRORS')} as e:")
             b.add(d + 1, f"raise {self._rt('fail_item')}(e, len({target}), pos) from None")
 
     # -- encoding ----------------------------------------------------------
@@ -633,13 +648,30 @@ class ModuleRenderer:
             self.encode(b, d + 1, shape.elem, expr)
         elif isinstance(shape, Ref):
             _, definition = self.ns.types[shape.name]
-            if inline > 0 and isinstance(definition, Struct):
+            if inline > 0 and shape.name in KEY_CACHED:
+                self._keyed_encode(b, d, shape, expr, inline)
+            elif inline > 0 and isinstance(definition, Struct):
                 self._fields_encode(b, d, self._fields(definition), expr, True, inline - 1)
             elif inline > 0 and isinstance(definition, Union):
                 self._union_encode(b, d, definition, expr, quiet=True)
             else:
                 fn = self._ref(f"pack_{shape.name}", shape.module)
                 b.add(d, f"{fn}(out, {expr})")
+
+    def _keyed_encode(self, b: _Body, d: int, shape: Ref, expr: str, inline: int) -> None:
+        """Encode a ``KEY_CACHED`` struct in place, its name's wire bytes from the cache."""
+        field, field_shape, value, value_shape, _ = self._keyed_parts(shape.name)
+        names = self._ref(f"{shape.name.upper()}_NAMES", shape.module)
+        name, wire = b.tmp("f"), b.tmp("k")
+        b.add(d, f"{name} = {expr}.{field}")
+        b.add(d, f"{wire} = {names}.get({name})")
+        b.add(d, f"if {wire} is None:")
+        store = f"{self._rt('store_name')}({names}, {name}, {field_shape.max})"
+        b.add(d + 1, f"{wire} = {store}")
+        b.add(d, f"out += {wire}")
+        item = b.tmp("f")
+        b.add(d, f"{item} = {expr}.{value}")
+        self.encode(b, d, value_shape, item, inline - 1)
 
     def _encode_array(self, b: _Body, d: int, shape: Array, expr: str) -> None:
         elem = shape.elem
@@ -818,6 +850,8 @@ class ModuleRenderer:
             f"# their wire bytes (see load_key), and the {value}.{kind} cases they may hold.",
             f"{s.name.upper()}_KEYS: Final[{self._rt('KeyCache')}] = {{}}",
             f"{s.name.upper()}_CASES: Final = frozenset({{{cases}}})",
+            f"# The wire bytes of the {field} of {s.name} values encoded in arrays, by {field}.",
+            f"{s.name.upper()}_NAMES: Final[{self._rt('NameCache')}] = {{}}",
         ]
 
     def _fields(self, s: Struct) -> list[tuple[str, Shape]]:
@@ -862,6 +896,12 @@ class ModuleRenderer:
     ) -> None:
         groups = self._runs(fields)
         assert lead is None or groups[0][1] == 1, "a lead word is read by the first field alone"
+        if quiet and lead is not None and self._string_run(fields, groups):
+            # In an array: the string and the fixed fields after it in one struct call.
+            j = groups[1][1]
+            last = follow if len(groups) == 2 else None
+            self._decode_string_run(b, d, fields[:j], names[:j], lead, last)
+            groups = groups[2:]
         for i, j in groups:
             last = follow if (i, j) == groups[-1] else None
             if j - i >= 2 or (last and self._runnable(fields[i][1])):
@@ -871,7 +911,9 @@ class ModuleRenderer:
             if not quiet:
                 b.add(d, f'where = "{attr}"')
             first = lead if i == 0 else None
+            self._tail = sum(self.shaper.min_size(after) for _, after in fields[i + 1 :])
             self.decode(b, d, sh, names[i], True, inline, lead=first, follow=last)
+            self._tail = 0
 
     def _fields_encode(
         self,
@@ -927,6 +969,8 @@ class ModuleRenderer:
         raws = [b.tmp("r") if c else n for c, n in zip(checked, names, strict=True)]
         if follow is None:
             self._unpack_into(b, d, raws, fmt)
+        elif self._follow_always:
+            self._unpack_into(b, d, raws + [follow], fmt + "I")
         else:
             b.add(d, f"if pos + {off + 4} <= len(buf):")
             self._unpack_into(b, d + 1, raws + [follow], fmt + "I")
@@ -939,17 +983,86 @@ class ModuleRenderer:
                 self._check_prim(b, d, sh, raw, f"pos + {o}", n)
         b.add(d, f"pos += {off}")
 
-    def _unpack_into(self, b: _Body, d: int, targets: list[str], fmt: str) -> None:
-        if len(targets) == 1 and fmt in _SINGLE_FROM:
-            b.add(d, f"({targets[0]},) = {self._rt(_SINGLE_FROM[fmt])}(buf, pos)")
+    def _unpack_into(
+        self, b: _Body, d: int, targets: list[str], fmt: str, fn: str | None = None, at: str = "pos"
+    ) -> None:
+        """Unpack ``fmt`` at ``at`` into ``targets``, with ``fn`` or the run's own struct."""
+        if fn is None and len(targets) == 1 and fmt in _SINGLE_FROM:
+            b.add(d, f"({targets[0]},) = {self._rt(_SINGLE_FROM[fmt])}(buf, {at})")
             return
-        fn = self._run_struct(fmt, "unpack")
+        fn = fn or self._run_struct(fmt, "unpack")
         text = ", ".join(targets) + ("," if len(targets) == 1 else "")
-        if len(f"({text}) = {fn}(buf, pos)") + 8 + 4 * d <= 100:
-            b.add(d, f"({text}) = {fn}(buf, pos)")
+        if len(f"({text}) = {fn}(buf, {at})") + 8 + 4 * d <= 100:
+            b.add(d, f"({text}) = {fn}(buf, {at})")
             return
-        for line in self._wrap_call("", targets, f" = {fn}(buf, pos)", 0, 8 + 4 * d):
+        for line in self._wrap_call("", targets, f" = {fn}(buf, {at})", 0, 8 + 4 * d):
             b.add(d, line)
+
+    def _string_run(self, fields: list[tuple[str, Shape]], groups: list[tuple[int, int]]) -> bool:
+        """Whether the fields open with a string (or variable opaque) then fixed fields."""
+        if len(groups) < 2 or groups[0] != (0, 1):
+            return False
+        first = fields[0][1]
+        if not (isinstance(first, Str) or (isinstance(first, Opaque) and not first.fixed)):
+            return False
+        i, j = groups[1]
+        return all(self._runnable(sh) for _, sh in fields[i:j])
+
+    def _decode_string_run(
+        self,
+        b: _Body,
+        d: int,
+        fields: list[tuple[str, Shape]],
+        names: list[str],
+        n: str,
+        follow: str | None,
+    ) -> None:
+        """Decode a string whose length word is in ``n`` and the fixed fields after it with
+        one call of a ``StringRun``; only inside arrays, whose ``redecode_items`` finds the
+        field at fault, as the call reports a string cut short like any truncation."""
+        shape = fields[0][1]
+        assert isinstance(shape, Str | Opaque)
+        limit = shape.max if isinstance(shape, Str) else shape.size
+        start = b.tmp("s")
+        b.add(d, f"{start} = pos + 4")
+        b.add(d, f"pos = {start} + (({n} + 3) & -4)")
+        b.add(d, f"if {n} & 3 and buf[{start} + {n} : pos] != {self._rt('PAD')}[{n} & 3]:")
+        b.add(d + 1, f"raise {self._rt('bad_padding')}({start} + {n})")
+        fmt, off = "", 0
+        offsets = []
+        for _, sh in fields[1:]:
+            f, size = self._item_fmt(sh)
+            fmt += f
+            offsets.append(off)
+            off += size
+        run = fields[1:]
+        checked = [isinstance(sh, Prim) and self._needs_check(sh) for _, sh in run]
+        raws = [b.tmp("r") if c else nm for c, nm in zip(checked, names[1:], strict=True)]
+        data = b.tmp("b") if isinstance(shape, Str) else names[0]
+        plain = self._string_run_fn(fmt, limit, n)
+        if follow is None:
+            self._unpack_into(b, d, [data] + raws, fmt, plain, start)
+        else:
+            ahead = self._string_run_fn(fmt + "I", limit, n)
+            if self._follow_always:
+                self._unpack_into(b, d, [data] + raws + [follow], fmt, ahead, start)
+            else:
+                b.add(d, f"if pos + {off + 4} <= len(buf):")
+                self._unpack_into(b, d + 1, [data] + raws + [follow], fmt, ahead, start)
+                b.add(d, "else:")
+                self._unpack_into(b, d + 1, [data] + raws, fmt, plain, start)
+        if isinstance(shape, Str):
+            self._decode_utf8(b, d, names[0], data)
+        for o, (_, sh), raw, nm, c in zip(offsets, run, raws, names[1:], checked, strict=True):
+            if c and isinstance(sh, Prim):
+                self._check_prim(b, d, sh, raw, f"pos + {o}", nm)
+        b.add(d, f"pos += {off}")
+
+    def _string_run_fn(self, fmt: str, limit: int | None, n: str) -> str:
+        """The ``StringRun`` of ``fmt`` for strings up to ``limit``, looked up by ``n``."""
+        self._rt("StringRun")
+        self.string_runs.add((fmt, limit))
+        return f"{_string_run_name(fmt, limit)}[{n}]"
 
     def _encode_run(
         self, b: _Body, d: int, run: list[tuple[str, Shape]], obj: str, quiet: bool
@@ -1281,6 +1394,11 @@ class ModuleRenderer:
             for fmt in sorted(self.structs):
                 head.append(f'_unpack_{fmt}: Final = struct.Struct(">{fmt}").unpack_from')
                 head.append(f'_pack_{fmt}: Final = struct.Struct(">{fmt}").pack')
+        if self.string_runs:
+            head.append("")
+            for fmt, limit in sorted(self.string_runs, key=lambda r: (r[0], r[1] or 0)):
+                name = _string_run_name(fmt, limit)
+                head.append(f'{name}: Final = StringRun("{fmt}", {limit})')
         head.append("")
         text = "\n".join(head + body)
         lines = text.split("\n")
@@ -1298,6 +1416,10 @@ class ModuleRenderer:
         if len(one) <= 100:
             return [one]
         return [f"from {module} import ("] + [f"    {n}," for n in names] + [")"]
+
+
+def _string_run_name(fmt: str, limit: int | None) -> str:
+    return f"_string_{fmt}" + ("" if limit is None else f"_{limit}")
 
 
 def _isort_key(name: str) -> tuple[int, str]:

@@ -1,7 +1,8 @@
-"""Typed parameters in arrays take their name and type from a cache keyed by their bytes.
+"""Typed parameters in arrays take their name and type from a cache keyed by their bytes,
+and, when encoded, their name's wire bytes from a cache keyed by the name.
 
-A hit must decode exactly as a miss does, and bytes that are not a valid key
-must fail with the same error whether or not the valid key is cached.
+A hit must decode (or encode) exactly as a miss does, and input that is not valid
+must fail with the same error whether or not the valid one is cached.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from virtwire.errors import XDRError
 from virtwire.protocol import admin_gen as admin
 from virtwire.protocol import remote_gen as remote
 from virtwire.xdr import decode, encode, runtime
-from virtwire.xdr.runtime import KEY_CACHE_SIZE, KEY_NAME_MAX, load_key
+from virtwire.xdr.runtime import KEY_CACHE_SIZE, KEY_NAME_MAX, load_key, store_name
 
 UUID = bytes(range(16))
 SCHED = remote.remote_domain_get_scheduler_parameters_ret
@@ -82,11 +83,13 @@ def outcome(unpack: Any, data: bytes) -> object:
 
 @pytest.fixture(autouse=True)
 def cold_cache() -> Iterator[None]:
-    remote.REMOTE_TYPED_PARAM_KEYS.clear()
-    admin.ADMIN_TYPED_PARAM_KEYS.clear()
+    caches = [remote.REMOTE_TYPED_PARAM_KEYS, admin.ADMIN_TYPED_PARAM_KEYS]
+    caches += [remote.REMOTE_TYPED_PARAM_NAMES, admin.ADMIN_TYPED_PARAM_NAMES]
+    for cache in caches:
+        cache.clear()
     yield
-    remote.REMOTE_TYPED_PARAM_KEYS.clear()
-    admin.ADMIN_TYPED_PARAM_KEYS.clear()
+    for cache in caches:
+        cache.clear()
 
 
 def test_hits_decode_like_misses() -> None:
@@ -265,6 +268,65 @@ def test_admin_typed_params_use_their_own_cache() -> None:
     assert decode(unpack, data) == ret == decode(unpack, data)
     assert list(admin.ADMIN_TYPED_PARAM_KEYS.values()) == [("minWorkers", 2)]
     assert remote.REMOTE_TYPED_PARAM_KEYS == {}
+
+
+def encoded(pack: Any, value: object) -> object:
+    """The encoding, or the message of the error encoding raises."""
+    try:
+        return encode(pack, value)
+    except XDRError as e:
+        return e.args[0]
+
+
+def test_encoding_hits_write_what_misses_write() -> None:
+    names = ["cpu_shares", "caf\u00e9", "\udcff", "abcd"]
+    value = SCHED([param(n, 2, k) for k, n in enumerate(names)] * 2)
+    reference = b"".join(encode(remote.pack_remote_typed_param, p) for p in value.params)
+    cold = encode(PACK_SCHED, value)  # misses, then stores
+    assert cold == struct.pack(">I", 8) + reference
+    assert remote.REMOTE_TYPED_PARAM_NAMES["abcd"] == words(4) + b"abcd"
+    assert remote.REMOTE_TYPED_PARAM_NAMES["\udcff"] == words(1) + b"\xff\0\0\0"
+    assert encode(PACK_SCHED, value) == cold  # hits
+    assert decode(UNPACK_SCHED, cold) == value
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (b"cpu", "remote_domain_get_scheduler_parameters_ret.params[1].field: wrong type"),
+        (7, "remote_domain_get_scheduler_parameters_ret.params[1].field: wrong type"),
+        (["x"], "remote_domain_get_scheduler_parameters_ret.params[1].field: wrong type"),
+    ],
+)
+def test_bad_names_fail_alike_once_a_valid_name_is_cached(bad: object, message: str) -> None:
+    value = SCHED([param("cpu", 2, 1), param(bad, 2, 2)])  # type: ignore[arg-type]
+    cold = encoded(PACK_SCHED, value)
+    assert isinstance(cold, str) and cold.startswith(message)
+    assert "cpu" in remote.REMOTE_TYPED_PARAM_NAMES
+    assert encoded(PACK_SCHED, value) == cold
+    assert len(remote.REMOTE_TYPED_PARAM_NAMES) == 1
+
+
+def test_name_over_the_maximum_and_long_names() -> None:
+    names: dict[str, bytes] = {}
+    with pytest.raises(XDRError, match="length 5 exceeds maximum 4"):
+        store_name(names, "abcde", 4)
+    for n in (KEY_NAME_MAX, KEY_NAME_MAX + 1):
+        assert store_name(names, "x" * n, None) == words(n) + b"x" * n + bytes(-n % 4)
+    assert list(names) == ["x" * KEY_NAME_MAX]
+    for i in range(KEY_CACHE_SIZE + 10):
+        store_name(names, f"n{i}", None)
+        assert len(names) <= KEY_CACHE_SIZE
+
+
+def test_a_small_name_cache_still_encodes_right(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runtime, "KEY_CACHE_SIZE", 8)
+    value = stats([f"vcpu.{k}.time" for k in range(20)])
+    expected = encode(PACK_STATS, value)
+    for _ in range(3):
+        assert encode(PACK_STATS, value) == expected
+        assert len(remote.REMOTE_TYPED_PARAM_NAMES) <= 8
+    assert decode(UNPACK_STATS, expected) == value
 
 
 def test_a_key_cached_struct_must_be_a_name_and_a_union() -> None:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import struct
+from typing import Any
 
 import pytest
 
+from codegen.link import Namespace, link
+from codegen.parser import parse
+from codegen.render import render_program
 from virtwire.errors import XDRError
 from virtwire.protocol import remote_gen as remote
 from virtwire.protocol import virnet_gen as virnet
 from virtwire.xdr import XDRFieldError, decode, encode
+from virtwire.xdr.runtime import STRING_RUN_KEEP, StringRun, redecode_items
 
 UUID = bytes(range(16))
 DOM = remote.remote_nonnull_domain("test", UUID, 1)
@@ -166,6 +171,55 @@ def test_array_elements_cut_where_the_next_length_word_would_be_read() -> None:
     assert decode(unpack, memoryview(data)).ret == 3
 
 
+def test_string_over_its_maximum_inside_an_array() -> None:
+    # The buffer holds all the bytes the length claims: only the maximum refuses them.
+    unpack = remote.unpack_remote_connect_list_all_domains_ret
+    long = 4194304 + 4
+    data = words(2, 4, 0x74657374) + UUID + words(1, long) + bytes(long + 28)
+    e = decode_error(unpack, data, exact=False)
+    assert e.args[0] == (
+        "remote_connect_list_all_domains_ret.domains[1].name: "
+        "length 4194308 exceeds maximum 4194304 at byte 32"
+    )
+    e = decode_error(unpack, words(1, 2**32 - 1) + bytes(36))
+    assert e.where == "remote_connect_list_all_domains_ret.domains[0].name"
+    assert "exceeds maximum 4194304" in e.reason
+
+
+def test_string_run_reads_a_string_and_the_run_after_it() -> None:
+    run = StringRun("iI", 300)
+    data = words(5) + b"hello\0\0\0" + words(2**32 - 7, 9)
+    assert run[5](data, 4) == (b"hello", -7, 9)
+    with pytest.raises(struct.error):
+        run[9](data, 4)  # the run would end past the buffer
+    with pytest.raises(struct.error, match="exceeds maximum 300"):
+        run[301]
+    assert run[STRING_RUN_KEEP + 1](bytes(300), 0)[1:] == (0, 0)
+    assert sorted(run) == [5, 9]  # longer strings' unpackers are not kept
+
+
+def test_array_decoders_and_element_decoders_agree() -> None:
+    # The in-place loop and the element type's own decoder must accept the same input.
+    data = _domains(4)
+    unpack = remote.unpack_remote_connect_list_all_domains_ret
+    for cut in range(len(data) + 1):
+        fast: object
+        try:
+            fast = decode(unpack, data[:cut])
+        except XDRError as exc:
+            fast = str(exc)
+        slow: object
+        try:
+            count = struct.unpack_from(">I", data)[0]
+            doms, pos = redecode_items(remote.unpack_remote_nonnull_domain, data[:cut], 4, count)
+            (ret,) = struct.unpack_from(">I", data[:cut], pos)
+            slow = remote.remote_connect_list_all_domains_ret(doms, ret)
+            assert pos + 4 == cut
+        except (XDRError, struct.error, AssertionError):
+            slow = None
+        assert (fast == slow) if slow is not None else isinstance(fast, str), cut
+
+
 def test_non_zero_padding_inside_an_array() -> None:
     doms = [DOM, remote.remote_nonnull_domain("x" * 13, UUID, 2)]
     ret = remote.remote_connect_list_all_domains_ret(doms, 2)
@@ -269,3 +323,49 @@ def test_encode_array_needs_a_list() -> None:
 def test_encode_fixed_opaque_length() -> None:
     e = encode_error(remote.pack_remote_uuid, b"123")
     assert e.args[0] == "remote_uuid: need 16 bytes, got 3"
+
+
+# -- arrays read ahead ---------------------------------------------------------
+
+SPEC = """
+struct item { string name<8>; int x; unsigned int y; };
+struct tail_word { item items<>; int after; };
+struct tail_none { int before; item items<>; };
+"""
+
+
+def _compile(text: str) -> dict[str, Any]:
+    spec = parse(text, "sample.x")
+    [program] = link([("sample", spec)], {})
+    ns = Namespace({})
+    ns.add("sample", spec)
+    source = render_program(program, ns, "sample.x")
+    module: dict[str, Any] = {}
+    exec(compile(source, "sample_gen.py", "exec"), module)  # noqa: S102 - our own output
+    module["__source__"] = source
+    return module
+
+
+def test_elements_read_the_next_word_unchecked_only_when_one_must_follow() -> None:
+    m = _compile(SPEC)
+    source = m["__source__"]
+    with_word = source[source.index("def unpack_tail_word") : source.index("def pack_tail_word")]
+    without = source[source.index("def unpack_tail_none") : source.index("def pack_tail_none")]
+    assert "<= end" not in with_word and "_string_iII_8[" in with_word
+    assert "<= end" in without and "_string_iI_8[" in without
+    items = [m["item"]("a" * k, -k, k) for k in range(6)]
+    for cls, pack, unpack, value in [
+        (m["tail_word"], m["pack_tail_word"], m["unpack_tail_word"], (items, 7)),
+        (m["tail_none"], m["pack_tail_none"], m["unpack_tail_none"], (7, items)),
+    ]:
+        data = encode(pack, cls(*value))
+        assert decode(unpack, data) == cls(*value)
+        for cut in range(len(data)):  # every cut fails, naming a field
+            assert decode_error(unpack, data[:cut]).where.startswith(cls.__name__)
+    data = encode(m["pack_tail_word"], m["tail_word"](items, 7))
+    e = decode_error(m["unpack_tail_word"], data[:-4])
+    assert e.args[0] == f"tail_word.after: truncated at byte {len(data) - 4}"
+    bad = bytearray(data)
+    bad[4:8] = struct.pack(">I", 9)  # the first name is over its maximum of 8
+    e = decode_error(m["unpack_tail_word"], bytes(bad) + bytes(12))
+    assert e.args[0] == "tail_word.items[0].name: length 9 exceeds maximum 8 at byte 4"

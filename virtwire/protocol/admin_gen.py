@@ -15,13 +15,13 @@ from virtwire.xdr.runtime import (
     WORD_FALSE,
     WORD_TRUE,
     KeyCache,
+    NameCache,
     bad_bool,
     bad_discriminant,
     bad_enum,
     bad_padding,
     f64_from,
     fail,
-    fail_items,
     fail_pack,
     fail_pack_items,
     fault,
@@ -31,6 +31,8 @@ from virtwire.xdr.runtime import (
     instances,
     load_key,
     new,
+    redecode_items,
+    store_name,
     too_long,
     truncated,
     u32_from,
@@ -346,6 +348,8 @@ def pack_admin_typed_param(out: bytearray, v: admin_typed_param) -> None:
 # their wire bytes (see load_key), and the value.type cases they may hold.
 ADMIN_TYPED_PARAM_KEYS: Final[KeyCache] = {}
 ADMIN_TYPED_PARAM_CASES: Final = frozenset({1, 2, 3, 4, 5, 6, 7})
+# The wire bytes of the field of admin_typed_param values encoded in arrays, by field.
+ADMIN_TYPED_PARAM_NAMES: Final[NameCache] = {}
 
 
 class admin_nonnull_server(XDRStruct):
@@ -588,8 +592,8 @@ def unpack_admin_connect_list_servers_ret(
                     x2.name = buf[s4 : s4 + n5].decode()
                 except UnicodeDecodeError:
                     x2.name = buf[s4 : s4 + n5].decode("utf-8", "surrogateescape")
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_admin_nonnull_server, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            servers, pos = redecode_items(unpack_admin_nonnull_server, buf, start3, n1)
         where = "ret"
         (ret,) = u32_from(buf, pos)
         pos += 4
@@ -872,8 +876,8 @@ def unpack_admin_server_get_threadpool_parameters_ret(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_admin_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_admin_typed_param, buf, start3, n1)
         result = new(admin_server_get_threadpool_parameters_ret)
         result.params = params
     except DECODE_ERRORS as e:
@@ -897,46 +901,39 @@ def pack_admin_server_get_threadpool_parameters_ret(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # ADMIN_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = ADMIN_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(ADMIN_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # ADMIN_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # ADMIN_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_admin_typed_param, f1) from None
     except ENCODE_ERRORS as e:
@@ -990,40 +987,22 @@ def unpack_admin_server_set_threadpool_parameters_args(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -1039,8 +1018,7 @@ def unpack_admin_server_set_threadpool_parameters_args(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(admin_typed_param_value)
@@ -1048,8 +1026,8 @@ def unpack_admin_server_set_threadpool_parameters_args(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_admin_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_admin_typed_param, buf, start3, n1)
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
@@ -1080,51 +1058,44 @@ def pack_admin_server_set_threadpool_parameters_args(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # ADMIN_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = ADMIN_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(ADMIN_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # ADMIN_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # ADMIN_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_admin_typed_param, f1) from None
         where = "flags"
-        f12 = v.flags
-        out += u32_pack(f12)
+        f11 = v.flags
+        out += u32_pack(f11)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "admin_server_set_threadpool_parameters_args", where, v) from None
 
@@ -1213,14 +1184,11 @@ def unpack_admin_server_list_clients_ret(
                     a6 = buf[s7 : s7 + n4].decode("utf-8", "surrogateescape")
                 a5 = new(admin_nonnull_server)
                 a5.name = a6
-                if pos + 24 <= end:
-                    (x2.id, x2.timestamp, x2.transport, n4) = _unpack_QqII(buf, pos)
-                else:
-                    (x2.id, x2.timestamp, x2.transport) = _unpack_QqI(buf, pos)
+                (x2.id, x2.timestamp, x2.transport, n4) = _unpack_QqII(buf, pos)
                 pos += 20
                 x2.srv = a5
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_admin_nonnull_client, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            clients, pos = redecode_items(unpack_admin_nonnull_client, buf, start3, n1)
         where = "ret"
         (ret,) = u32_from(buf, pos)
         pos += 4
@@ -1480,8 +1448,8 @@ def unpack_admin_client_get_info_ret(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_admin_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_admin_typed_param, buf, start3, n1)
         result = new(admin_client_get_info_ret)
         result.params = params
     except DECODE_ERRORS as e:
@@ -1503,46 +1471,39 @@ def pack_admin_client_get_info_ret(out: bytearray, v: admin_client_get_info_ret)
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # ADMIN_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = ADMIN_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(ADMIN_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # ADMIN_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # ADMIN_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_admin_typed_param, f1) from None
     except ENCODE_ERRORS as e:
@@ -1727,8 +1688,8 @@ def unpack_admin_server_get_client_limits_ret(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_admin_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_admin_typed_param, buf, start3, n1)
         result = new(admin_server_get_client_limits_ret)
         result.params = params
     except DECODE_ERRORS as e:
@@ -1752,46 +1713,39 @@ def pack_admin_server_get_client_limits_ret(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # ADMIN_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = ADMIN_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(ADMIN_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # ADMIN_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # ADMIN_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_admin_typed_param, f1) from None
     except ENCODE_ERRORS as e:
@@ -1845,40 +1799,22 @@ def unpack_admin_server_set_client_limits_args(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -1894,8 +1830,7 @@ def unpack_admin_server_set_client_limits_args(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(admin_typed_param_value)
@@ -1903,8 +1838,8 @@ def unpack_admin_server_set_client_limits_args(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_admin_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_admin_typed_param, buf, start3, n1)
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
@@ -1935,51 +1870,44 @@ def pack_admin_server_set_client_limits_args(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # ADMIN_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = ADMIN_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(ADMIN_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # ADMIN_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # ADMIN_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_admin_typed_param, f1) from None
         where = "flags"
-        f12 = v.flags
-        out += u32_pack(f12)
+        f11 = v.flags
+        out += u32_pack(f11)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "admin_server_set_client_limits_args", where, v) from None
 

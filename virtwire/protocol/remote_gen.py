@@ -15,6 +15,8 @@ from virtwire.xdr.runtime import (
     WORD_FALSE,
     WORD_TRUE,
     KeyCache,
+    NameCache,
+    StringRun,
     bad_bool,
     bad_discriminant,
     bad_enum,
@@ -24,7 +26,6 @@ from virtwire.xdr.runtime import (
     f64_from,
     fail,
     fail_item,
-    fail_items,
     fail_pack,
     fail_pack_item,
     fail_pack_items,
@@ -38,6 +39,8 @@ from virtwire.xdr.runtime import (
     new,
     pack,
     pack_signed_chars,
+    redecode_items,
+    store_name,
     too_long,
     truncated,
     u32_from,
@@ -47,8 +50,6 @@ from virtwire.xdr.runtime import (
     unpack_from,
 )
 
-_unpack_16s: Final = struct.Struct(">16s").unpack_from
-_pack_16s: Final = struct.Struct(">16s").pack
 _unpack_16sI: Final = struct.Struct(">16sI").unpack_from
 _pack_16sI: Final = struct.Struct(">16sI").pack
 _unpack_16si: Final = struct.Struct(">16si").unpack_from
@@ -123,6 +124,15 @@ _unpack_qqqqq: Final = struct.Struct(">qqqqq").unpack_from
 _pack_qqqqq: Final = struct.Struct(">qqqqq").pack
 _unpack_qqqqqqqq: Final = struct.Struct(">qqqqqqqq").unpack_from
 _pack_qqqqqqqq: Final = struct.Struct(">qqqqqqqq").pack
+
+_string_16s_4194304: Final = StringRun("16s", 4194304)
+_string_16sI_4194304: Final = StringRun("16sI", 4194304)
+_string_16si_4194304: Final = StringRun("16si", 4194304)
+_string_16siI_4194304: Final = StringRun("16siI", 4194304)
+_string_Q_4194304: Final = StringRun("Q", 4194304)
+_string_QI_4194304: Final = StringRun("QI", 4194304)
+_string_i_4194304: Final = StringRun("i", 4194304)
+_string_iI_4194304: Final = StringRun("iI", 4194304)
 
 REMOTE_STRING_MAX: Final = 4194304
 
@@ -2004,6 +2014,8 @@ def pack_remote_typed_param(out: bytearray, v: remote_typed_param) -> None:
 # their wire bytes (see load_key), and the value.type cases they may hold.
 REMOTE_TYPED_PARAM_KEYS: Final[KeyCache] = {}
 REMOTE_TYPED_PARAM_CASES: Final = frozenset({1, 2, 3, 4, 5, 6, 7})
+# The wire bytes of the field of remote_typed_param values encoded in arrays, by field.
+REMOTE_TYPED_PARAM_NAMES: Final[NameCache] = {}
 
 
 class remote_node_get_cpu_stats(XDRStruct):
@@ -3199,39 +3211,31 @@ def unpack_remote_node_get_cpu_stats_ret(
     where = ""
     if type(buf) is not bytes:
         buf = bytes(buf)
-    end = len(buf)
     try:
         where = "params"
         (n1,) = u32_from(buf, pos)
         if n1 > 16:  # REMOTE_NODE_CPU_STATS_MAX
             raise too_long(n1, 16, pos)
         pos += 4
-        if n1 * 12 > end - pos:
+        if n1 * 12 > len(buf) - pos:
             raise truncated(pos)
         start3 = pos
         params = instances(remote_node_get_cpu_stats, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
             for x2 in params:
-                if n4 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n4, 4194304, pos)
                 s5 = pos + 4
                 pos = s5 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s5)
                 if n4 & 3 and buf[s5 + n4 : pos] != PAD[n4 & 3]:
                     raise bad_padding(s5 + n4)
+                (b6, x2.value, n4) = _string_QI_4194304[n4](buf, s5)
                 try:
-                    x2.field = buf[s5 : s5 + n4].decode()
+                    x2.field = b6.decode()
                 except UnicodeDecodeError:
-                    x2.field = buf[s5 : s5 + n4].decode("utf-8", "surrogateescape")
-                if pos + 12 <= end:
-                    (x2.value, n4) = _unpack_QI(buf, pos)
-                else:
-                    (x2.value,) = u64_from(buf, pos)
+                    x2.field = b6.decode("utf-8", "surrogateescape")
                 pos += 8
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_node_get_cpu_stats, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_node_get_cpu_stats, buf, start3, n1)
         where = "nparams"
         (nparams,) = i32_from(buf, pos)
         pos += 4
@@ -3330,39 +3334,31 @@ def unpack_remote_node_get_memory_stats_ret(
     where = ""
     if type(buf) is not bytes:
         buf = bytes(buf)
-    end = len(buf)
     try:
         where = "params"
         (n1,) = u32_from(buf, pos)
         if n1 > 16:  # REMOTE_NODE_MEMORY_STATS_MAX
             raise too_long(n1, 16, pos)
         pos += 4
-        if n1 * 12 > end - pos:
+        if n1 * 12 > len(buf) - pos:
             raise truncated(pos)
         start3 = pos
         params = instances(remote_node_get_memory_stats, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
             for x2 in params:
-                if n4 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n4, 4194304, pos)
                 s5 = pos + 4
                 pos = s5 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s5)
                 if n4 & 3 and buf[s5 + n4 : pos] != PAD[n4 & 3]:
                     raise bad_padding(s5 + n4)
+                (b6, x2.value, n4) = _string_QI_4194304[n4](buf, s5)
                 try:
-                    x2.field = buf[s5 : s5 + n4].decode()
+                    x2.field = b6.decode()
                 except UnicodeDecodeError:
-                    x2.field = buf[s5 : s5 + n4].decode("utf-8", "surrogateescape")
-                if pos + 12 <= end:
-                    (x2.value, n4) = _unpack_QI(buf, pos)
-                else:
-                    (x2.value,) = u64_from(buf, pos)
+                    x2.field = b6.decode("utf-8", "surrogateescape")
                 pos += 8
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_node_get_memory_stats, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_node_get_memory_stats, buf, start3, n1)
         where = "nparams"
         (nparams,) = i32_from(buf, pos)
         pos += 4
@@ -3766,8 +3762,8 @@ def unpack_remote_domain_get_scheduler_parameters_ret(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         result = new(remote_domain_get_scheduler_parameters_ret)
         result.params = params
     except DECODE_ERRORS as e:
@@ -3791,46 +3787,39 @@ def pack_remote_domain_get_scheduler_parameters_ret(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
     except ENCODE_ERRORS as e:
@@ -3978,8 +3967,8 @@ def unpack_remote_domain_get_scheduler_parameters_flags_ret(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         result = new(remote_domain_get_scheduler_parameters_flags_ret)
         result.params = params
     except DECODE_ERRORS as e:
@@ -4003,46 +3992,39 @@ def pack_remote_domain_get_scheduler_parameters_flags_ret(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
     except ENCODE_ERRORS as e:
@@ -4148,8 +4130,8 @@ def unpack_remote_domain_set_scheduler_parameters_args(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         result = new(remote_domain_set_scheduler_parameters_args)
         result.dom = dom
         result.params = params
@@ -4176,46 +4158,39 @@ def pack_remote_domain_set_scheduler_parameters_args(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
     except ENCODE_ERRORS as e:
@@ -4269,40 +4244,22 @@ def unpack_remote_domain_set_scheduler_parameters_flags_args(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -4318,8 +4275,7 @@ def unpack_remote_domain_set_scheduler_parameters_flags_args(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(remote_typed_param_value)
@@ -4327,8 +4283,8 @@ def unpack_remote_domain_set_scheduler_parameters_flags_args(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
@@ -4361,51 +4317,44 @@ def pack_remote_domain_set_scheduler_parameters_flags_args(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
         where = "flags"
-        f12 = v.flags
-        out += u32_pack(f12)
+        f11 = v.flags
+        out += u32_pack(f11)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_domain_set_scheduler_parameters_flags_args", where, v) from None
 
@@ -4457,40 +4406,22 @@ def unpack_remote_domain_set_blkio_parameters_args(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -4506,8 +4437,7 @@ def unpack_remote_domain_set_blkio_parameters_args(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(remote_typed_param_value)
@@ -4515,8 +4445,8 @@ def unpack_remote_domain_set_blkio_parameters_args(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
@@ -4547,51 +4477,44 @@ def pack_remote_domain_set_blkio_parameters_args(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
         where = "flags"
-        f12 = v.flags
-        out += u32_pack(f12)
+        f11 = v.flags
+        out += u32_pack(f11)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_domain_set_blkio_parameters_args", where, v) from None
 
@@ -4678,40 +4601,22 @@ def unpack_remote_domain_get_blkio_parameters_ret(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -4727,8 +4632,7 @@ def unpack_remote_domain_get_blkio_parameters_ret(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(remote_typed_param_value)
@@ -4736,8 +4640,8 @@ def unpack_remote_domain_get_blkio_parameters_ret(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         where = "nparams"
         (nparams,) = i32_from(buf, pos)
         pos += 4
@@ -4765,51 +4669,44 @@ def pack_remote_domain_get_blkio_parameters_ret(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
         where = "nparams"
-        f12 = v.nparams
-        out += i32_pack(f12)
+        f11 = v.nparams
+        out += i32_pack(f11)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_domain_get_blkio_parameters_ret", where, v) from None
 
@@ -4861,40 +4758,22 @@ def unpack_remote_domain_set_memory_parameters_args(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -4910,8 +4789,7 @@ def unpack_remote_domain_set_memory_parameters_args(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(remote_typed_param_value)
@@ -4919,8 +4797,8 @@ def unpack_remote_domain_set_memory_parameters_args(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
@@ -4951,51 +4829,44 @@ def pack_remote_domain_set_memory_parameters_args(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
         where = "flags"
-        f12 = v.flags
-        out += u32_pack(f12)
+        f11 = v.flags
+        out += u32_pack(f11)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_domain_set_memory_parameters_args", where, v) from None
 
@@ -5082,40 +4953,22 @@ def unpack_remote_domain_get_memory_parameters_ret(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -5131,8 +4984,7 @@ def unpack_remote_domain_get_memory_parameters_ret(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(remote_typed_param_value)
@@ -5140,8 +4992,8 @@ def unpack_remote_domain_get_memory_parameters_ret(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         where = "nparams"
         (nparams,) = i32_from(buf, pos)
         pos += 4
@@ -5169,51 +5021,44 @@ def pack_remote_domain_get_memory_parameters_ret(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
         where = "nparams"
-        f12 = v.nparams
-        out += i32_pack(f12)
+        f11 = v.nparams
+        out += i32_pack(f11)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_domain_get_memory_parameters_ret", where, v) from None
 
@@ -5337,40 +5182,22 @@ def unpack_remote_domain_set_numa_parameters_args(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -5386,8 +5213,7 @@ def unpack_remote_domain_set_numa_parameters_args(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(remote_typed_param_value)
@@ -5395,8 +5221,8 @@ def unpack_remote_domain_set_numa_parameters_args(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
@@ -5427,51 +5253,44 @@ def pack_remote_domain_set_numa_parameters_args(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
         where = "flags"
-        f12 = v.flags
-        out += u32_pack(f12)
+        f11 = v.flags
+        out += u32_pack(f11)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_domain_set_numa_parameters_args", where, v) from None
 
@@ -5558,40 +5377,22 @@ def unpack_remote_domain_get_numa_parameters_ret(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -5607,8 +5408,7 @@ def unpack_remote_domain_get_numa_parameters_ret(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(remote_typed_param_value)
@@ -5616,8 +5416,8 @@ def unpack_remote_domain_get_numa_parameters_ret(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         where = "nparams"
         (nparams,) = i32_from(buf, pos)
         pos += 4
@@ -5645,51 +5445,44 @@ def pack_remote_domain_get_numa_parameters_ret(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
         where = "nparams"
-        f12 = v.nparams
-        out += i32_pack(f12)
+        f11 = v.nparams
+        out += i32_pack(f11)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_domain_get_numa_parameters_ret", where, v) from None
 
@@ -5741,40 +5534,22 @@ def unpack_remote_domain_set_perf_events_args(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -5790,8 +5565,7 @@ def unpack_remote_domain_set_perf_events_args(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(remote_typed_param_value)
@@ -5799,8 +5573,8 @@ def unpack_remote_domain_set_perf_events_args(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
@@ -5831,51 +5605,44 @@ def pack_remote_domain_set_perf_events_args(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
         where = "flags"
-        f12 = v.flags
-        out += u32_pack(f12)
+        f11 = v.flags
+        out += u32_pack(f11)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_domain_set_perf_events_args", where, v) from None
 
@@ -6018,8 +5785,8 @@ def unpack_remote_domain_get_perf_events_ret(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         result = new(remote_domain_get_perf_events_ret)
         result.params = params
     except DECODE_ERRORS as e:
@@ -6043,46 +5810,39 @@ def pack_remote_domain_get_perf_events_ret(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
     except ENCODE_ERRORS as e:
@@ -6301,40 +6061,22 @@ def unpack_remote_domain_block_stats_flags_ret(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -6350,8 +6092,7 @@ def unpack_remote_domain_block_stats_flags_ret(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(remote_typed_param_value)
@@ -6359,8 +6100,8 @@ def unpack_remote_domain_block_stats_flags_ret(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         where = "nparams"
         (nparams,) = i32_from(buf, pos)
         pos += 4
@@ -6388,51 +6129,44 @@ def pack_remote_domain_block_stats_flags_ret(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
         where = "nparams"
-        f12 = v.nparams
-        out += i32_pack(f12)
+        f11 = v.nparams
+        out += i32_pack(f11)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_domain_block_stats_flags_ret", where, v) from None
 
@@ -6654,40 +6388,22 @@ def unpack_remote_domain_set_interface_parameters_args(
                 pos = k7
                 u12: int | float | str
                 if d10 == 1:
-                    if pos + 8 <= end:
-                        (u12, n6) = _unpack_iI(buf, pos)
-                    else:
-                        (u12,) = i32_from(buf, pos)
+                    (u12, n6) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d10 == 2:
-                    if pos + 8 <= end:
-                        (u12, n6) = _unpack_II(buf, pos)
-                    else:
-                        (u12,) = u32_from(buf, pos)
+                    (u12, n6) = _unpack_II(buf, pos)
                     pos += 4
                 elif d10 == 3:
-                    if pos + 12 <= end:
-                        (u12, n6) = _unpack_qI(buf, pos)
-                    else:
-                        (u12,) = i64_from(buf, pos)
+                    (u12, n6) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d10 == 4:
-                    if pos + 12 <= end:
-                        (u12, n6) = _unpack_QI(buf, pos)
-                    else:
-                        (u12,) = u64_from(buf, pos)
+                    (u12, n6) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d10 == 5:
-                    if pos + 12 <= end:
-                        (u12, n6) = _unpack_dI(buf, pos)
-                    else:
-                        (u12,) = f64_from(buf, pos)
+                    (u12, n6) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d10 == 6:
-                    if pos + 8 <= end:
-                        (u12, n6) = _unpack_iI(buf, pos)
-                    else:
-                        (u12,) = i32_from(buf, pos)
+                    (u12, n6) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d10 == 7:
                     (n14,) = u32_from(buf, pos)
@@ -6703,8 +6419,7 @@ def unpack_remote_domain_set_interface_parameters_args(
                         u12 = buf[s13 : s13 + n14].decode()
                     except UnicodeDecodeError:
                         u12 = buf[s13 : s13 + n14].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n6,) = u32_from(buf, pos)
+                    (n6,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d10, pos - 4)
                 a11 = new(remote_typed_param_value)
@@ -6712,8 +6427,8 @@ def unpack_remote_domain_set_interface_parameters_args(
                 a11.value = u12
                 x4.field = a9
                 x4.value = a11
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start5, n3) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start5, n3)
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
@@ -6758,51 +6473,44 @@ def pack_remote_domain_set_interface_parameters_args(
         try:
             for x6 in f4:
                 f7 = x6.field
-                try:
-                    b8 = f7.encode()
-                except UnicodeEncodeError:
-                    b8 = f7.encode("utf-8", "surrogateescape")
-                n9 = len(b8)
-                if n9 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n9} exceeds maximum 4194304")
-                out += u32_pack(n9)
-                out += b8
-                if n9 & 3:
-                    out += PAD[n9 & 3]
-                f10 = x6.value
-                d11 = f10.type
-                u12: Any = f10.value
-                if d11 == 1:
-                    out += _pack_ii(d11, u12)
-                elif d11 == 2:
-                    out += _pack_iI(d11, u12)
-                elif d11 == 3:
-                    out += _pack_iq(d11, u12)
-                elif d11 == 4:
-                    out += _pack_iQ(d11, u12)
-                elif d11 == 5:
-                    out += _pack_id(d11, u12)
-                elif d11 == 6:
-                    out += _pack_ii(d11, u12)
-                elif d11 == 7:
+                k8 = REMOTE_TYPED_PARAM_NAMES.get(f7)
+                if k8 is None:
+                    k8 = store_name(REMOTE_TYPED_PARAM_NAMES, f7, 4194304)
+                out += k8
+                f9 = x6.value
+                d10 = f9.type
+                u11: Any = f9.value
+                if d10 == 1:
+                    out += _pack_ii(d10, u11)
+                elif d10 == 2:
+                    out += _pack_iI(d10, u11)
+                elif d10 == 3:
+                    out += _pack_iq(d10, u11)
+                elif d10 == 4:
+                    out += _pack_iQ(d10, u11)
+                elif d10 == 5:
+                    out += _pack_id(d10, u11)
+                elif d10 == 6:
+                    out += _pack_ii(d10, u11)
+                elif d10 == 7:
                     try:
-                        b13 = u12.encode()
+                        b12 = u11.encode()
                     except UnicodeEncodeError:
-                        b13 = u12.encode("utf-8", "surrogateescape")
-                    n14 = len(b13)
-                    if n14 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n14} exceeds maximum 4194304")
-                    out += _pack_iI(d11, n14)
-                    out += b13
-                    if n14 & 3:
-                        out += PAD[n14 & 3]
+                        b12 = u11.encode("utf-8", "surrogateescape")
+                    n13 = len(b12)
+                    if n13 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n13} exceeds maximum 4194304")
+                    out += _pack_iI(d10, n13)
+                    out += b12
+                    if n13 & 3:
+                        out += PAD[n13 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d11!r}")
+                    raise fault(f"unknown union discriminant {d10!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f4) from None
         where = "flags"
-        f15 = v.flags
-        out += u32_pack(f15)
+        f14 = v.flags
+        out += u32_pack(f14)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_domain_set_interface_parameters_args", where, v) from None
 
@@ -6918,40 +6626,22 @@ def unpack_remote_domain_get_interface_parameters_ret(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -6967,8 +6657,7 @@ def unpack_remote_domain_get_interface_parameters_ret(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(remote_typed_param_value)
@@ -6976,8 +6665,8 @@ def unpack_remote_domain_get_interface_parameters_ret(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         where = "nparams"
         (nparams,) = i32_from(buf, pos)
         pos += 4
@@ -7005,51 +6694,44 @@ def pack_remote_domain_get_interface_parameters_ret(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
         where = "nparams"
-        f12 = v.nparams
-        out += i32_pack(f12)
+        f11 = v.nparams
+        out += i32_pack(f11)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_domain_get_interface_parameters_ret", where, v) from None
 
@@ -7157,8 +6839,8 @@ def unpack_remote_domain_memory_stats_ret(
             for x2 in stats:
                 (x2.tag, x2.val) = _unpack_iQ(buf, pos)
                 pos += 12
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_domain_memory_stat, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            stats, pos = redecode_items(unpack_remote_domain_memory_stat, buf, start3, n1)
         result = new(remote_domain_memory_stats_ret)
         result.stats = stats
     except DECODE_ERRORS as e:
@@ -9019,40 +8701,22 @@ def unpack_remote_domain_save_params_args(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -9068,8 +8732,7 @@ def unpack_remote_domain_save_params_args(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(remote_typed_param_value)
@@ -9077,8 +8740,8 @@ def unpack_remote_domain_save_params_args(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
@@ -9107,51 +8770,44 @@ def pack_remote_domain_save_params_args(out: bytearray, v: remote_domain_save_pa
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
         where = "flags"
-        f12 = v.flags
-        out += u32_pack(f12)
+        f11 = v.flags
+        out += u32_pack(f11)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_domain_save_params_args", where, v) from None
 
@@ -9357,40 +9013,22 @@ def unpack_remote_domain_restore_params_args(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -9406,8 +9044,7 @@ def unpack_remote_domain_restore_params_args(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(remote_typed_param_value)
@@ -9415,8 +9052,8 @@ def unpack_remote_domain_restore_params_args(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
@@ -9444,51 +9081,44 @@ def pack_remote_domain_restore_params_args(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
         where = "flags"
-        f12 = v.flags
-        out += u32_pack(f12)
+        f11 = v.flags
+        out += u32_pack(f11)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_domain_restore_params_args", where, v) from None
 
@@ -12379,8 +12009,8 @@ def unpack_remote_domain_get_vcpus_ret(
             for x2 in info:
                 (x2.number, x2.state, x2.cpu_time, x2.cpu) = _unpack_IiQi(buf, pos)
                 pos += 20
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_vcpu_info, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            info, pos = redecode_items(unpack_remote_vcpu_info, buf, start3, n1)
         where = "cpumaps"
         (n5,) = u32_from(buf, pos)
         if n5 > 8388608:  # REMOTE_CPUMAPS_MAX
@@ -12636,8 +12266,8 @@ def unpack_remote_domain_get_iothread_info_ret(
                 if n5 & 3 and buf[s4 + n5 : pos] != PAD[n5 & 3]:
                     raise bad_padding(s4 + n5)
                 x2.cpumap = buf[s4 : s4 + n5]
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_domain_iothread_info, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            info, pos = redecode_items(unpack_remote_domain_iothread_info, buf, start3, n1)
         where = "ret"
         (ret,) = u32_from(buf, pos)
         pos += 4
@@ -12901,40 +12531,22 @@ def unpack_remote_domain_set_iothread_params_args(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -12950,8 +12562,7 @@ def unpack_remote_domain_set_iothread_params_args(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(remote_typed_param_value)
@@ -12959,8 +12570,8 @@ def unpack_remote_domain_set_iothread_params_args(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
@@ -12995,51 +12606,44 @@ def pack_remote_domain_set_iothread_params_args(
         try:
             for x4 in f2:
                 f5 = x4.field
-                try:
-                    b6 = f5.encode()
-                except UnicodeEncodeError:
-                    b6 = f5.encode("utf-8", "surrogateescape")
-                n7 = len(b6)
-                if n7 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n7} exceeds maximum 4194304")
-                out += u32_pack(n7)
-                out += b6
-                if n7 & 3:
-                    out += PAD[n7 & 3]
-                f8 = x4.value
-                d9 = f8.type
-                u10: Any = f8.value
-                if d9 == 1:
-                    out += _pack_ii(d9, u10)
-                elif d9 == 2:
-                    out += _pack_iI(d9, u10)
-                elif d9 == 3:
-                    out += _pack_iq(d9, u10)
-                elif d9 == 4:
-                    out += _pack_iQ(d9, u10)
-                elif d9 == 5:
-                    out += _pack_id(d9, u10)
-                elif d9 == 6:
-                    out += _pack_ii(d9, u10)
-                elif d9 == 7:
+                k6 = REMOTE_TYPED_PARAM_NAMES.get(f5)
+                if k6 is None:
+                    k6 = store_name(REMOTE_TYPED_PARAM_NAMES, f5, 4194304)
+                out += k6
+                f7 = x4.value
+                d8 = f7.type
+                u9: Any = f7.value
+                if d8 == 1:
+                    out += _pack_ii(d8, u9)
+                elif d8 == 2:
+                    out += _pack_iI(d8, u9)
+                elif d8 == 3:
+                    out += _pack_iq(d8, u9)
+                elif d8 == 4:
+                    out += _pack_iQ(d8, u9)
+                elif d8 == 5:
+                    out += _pack_id(d8, u9)
+                elif d8 == 6:
+                    out += _pack_ii(d8, u9)
+                elif d8 == 7:
                     try:
-                        b11 = u10.encode()
+                        b10 = u9.encode()
                     except UnicodeEncodeError:
-                        b11 = u10.encode("utf-8", "surrogateescape")
-                    n12 = len(b11)
-                    if n12 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n12} exceeds maximum 4194304")
-                    out += _pack_iI(d9, n12)
-                    out += b11
-                    if n12 & 3:
-                        out += PAD[n12 & 3]
+                        b10 = u9.encode("utf-8", "surrogateescape")
+                    n11 = len(b10)
+                    if n11 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n11} exceeds maximum 4194304")
+                    out += _pack_iI(d8, n11)
+                    out += b10
+                    if n11 & 3:
+                        out += PAD[n11 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d9!r}")
+                    raise fault(f"unknown union discriminant {d8!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f2) from None
         where = "flags"
-        f13 = v.flags
-        out += u32_pack(f13)
+        f12 = v.flags
+        out += u32_pack(f12)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_domain_set_iothread_params_args", where, v) from None
 
@@ -13208,14 +12812,13 @@ def unpack_remote_domain_get_security_label_list_ret(
                 (x2.enforcing,) = i32_from(buf, pos)
                 pos += 4
                 x2.label = a4
-        except DECODE_ERRORS as e:
-            raise fail_items(
-                e,
+        except DECODE_ERRORS:
+            labels, pos = redecode_items(
                 unpack_remote_domain_get_security_label_ret,
                 buf,
                 start3,
                 n1,
-            ) from None
+            )
         where = "ret"
         (ret,) = i32_from(buf, pos)
         pos += 4
@@ -14701,40 +14304,22 @@ def unpack_remote_domain_block_copy_args(
                 pos = k9
                 u14: int | float | str
                 if d12 == 1:
-                    if pos + 8 <= end:
-                        (u14, n8) = _unpack_iI(buf, pos)
-                    else:
-                        (u14,) = i32_from(buf, pos)
+                    (u14, n8) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d12 == 2:
-                    if pos + 8 <= end:
-                        (u14, n8) = _unpack_II(buf, pos)
-                    else:
-                        (u14,) = u32_from(buf, pos)
+                    (u14, n8) = _unpack_II(buf, pos)
                     pos += 4
                 elif d12 == 3:
-                    if pos + 12 <= end:
-                        (u14, n8) = _unpack_qI(buf, pos)
-                    else:
-                        (u14,) = i64_from(buf, pos)
+                    (u14, n8) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d12 == 4:
-                    if pos + 12 <= end:
-                        (u14, n8) = _unpack_QI(buf, pos)
-                    else:
-                        (u14,) = u64_from(buf, pos)
+                    (u14, n8) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d12 == 5:
-                    if pos + 12 <= end:
-                        (u14, n8) = _unpack_dI(buf, pos)
-                    else:
-                        (u14,) = f64_from(buf, pos)
+                    (u14, n8) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d12 == 6:
-                    if pos + 8 <= end:
-                        (u14, n8) = _unpack_iI(buf, pos)
-                    else:
-                        (u14,) = i32_from(buf, pos)
+                    (u14, n8) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d12 == 7:
                     (n16,) = u32_from(buf, pos)
@@ -14750,8 +14335,7 @@ def unpack_remote_domain_block_copy_args(
                         u14 = buf[s15 : s15 + n16].decode()
                     except UnicodeDecodeError:
                         u14 = buf[s15 : s15 + n16].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n8,) = u32_from(buf, pos)
+                    (n8,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d12, pos - 4)
                 a13 = new(remote_typed_param_value)
@@ -14759,8 +14343,8 @@ def unpack_remote_domain_block_copy_args(
                 a13.value = u14
                 x6.field = a11
                 x6.value = a13
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start7, n5) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start7, n5)
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
@@ -14817,51 +14401,44 @@ def pack_remote_domain_block_copy_args(out: bytearray, v: remote_domain_block_co
         try:
             for x9 in f7:
                 f10 = x9.field
-                try:
-                    b11 = f10.encode()
-                except UnicodeEncodeError:
-                    b11 = f10.encode("utf-8", "surrogateescape")
-                n12 = len(b11)
-                if n12 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n12} exceeds maximum 4194304")
-                out += u32_pack(n12)
-                out += b11
-                if n12 & 3:
-                    out += PAD[n12 & 3]
-                f13 = x9.value
-                d14 = f13.type
-                u15: Any = f13.value
-                if d14 == 1:
-                    out += _pack_ii(d14, u15)
-                elif d14 == 2:
-                    out += _pack_iI(d14, u15)
-                elif d14 == 3:
-                    out += _pack_iq(d14, u15)
-                elif d14 == 4:
-                    out += _pack_iQ(d14, u15)
-                elif d14 == 5:
-                    out += _pack_id(d14, u15)
-                elif d14 == 6:
-                    out += _pack_ii(d14, u15)
-                elif d14 == 7:
+                k11 = REMOTE_TYPED_PARAM_NAMES.get(f10)
+                if k11 is None:
+                    k11 = store_name(REMOTE_TYPED_PARAM_NAMES, f10, 4194304)
+                out += k11
+                f12 = x9.value
+                d13 = f12.type
+                u14: Any = f12.value
+                if d13 == 1:
+                    out += _pack_ii(d13, u14)
+                elif d13 == 2:
+                    out += _pack_iI(d13, u14)
+                elif d13 == 3:
+                    out += _pack_iq(d13, u14)
+                elif d13 == 4:
+                    out += _pack_iQ(d13, u14)
+                elif d13 == 5:
+                    out += _pack_id(d13, u14)
+                elif d13 == 6:
+                    out += _pack_ii(d13, u14)
+                elif d13 == 7:
                     try:
-                        b16 = u15.encode()
+                        b15 = u14.encode()
                     except UnicodeEncodeError:
-                        b16 = u15.encode("utf-8", "surrogateescape")
-                    n17 = len(b16)
-                    if n17 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n17} exceeds maximum 4194304")
-                    out += _pack_iI(d14, n17)
-                    out += b16
-                    if n17 & 3:
-                        out += PAD[n17 & 3]
+                        b15 = u14.encode("utf-8", "surrogateescape")
+                    n16 = len(b15)
+                    if n16 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n16} exceeds maximum 4194304")
+                    out += _pack_iI(d13, n16)
+                    out += b15
+                    if n16 & 3:
+                        out += PAD[n16 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d14!r}")
+                    raise fault(f"unknown union discriminant {d13!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f7) from None
         where = "flags"
-        f18 = v.flags
-        out += u32_pack(f18)
+        f17 = v.flags
+        out += u32_pack(f17)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_domain_block_copy_args", where, v) from None
 
@@ -15092,40 +14669,22 @@ def unpack_remote_domain_set_block_io_tune_args(
                 pos = k7
                 u12: int | float | str
                 if d10 == 1:
-                    if pos + 8 <= end:
-                        (u12, n6) = _unpack_iI(buf, pos)
-                    else:
-                        (u12,) = i32_from(buf, pos)
+                    (u12, n6) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d10 == 2:
-                    if pos + 8 <= end:
-                        (u12, n6) = _unpack_II(buf, pos)
-                    else:
-                        (u12,) = u32_from(buf, pos)
+                    (u12, n6) = _unpack_II(buf, pos)
                     pos += 4
                 elif d10 == 3:
-                    if pos + 12 <= end:
-                        (u12, n6) = _unpack_qI(buf, pos)
-                    else:
-                        (u12,) = i64_from(buf, pos)
+                    (u12, n6) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d10 == 4:
-                    if pos + 12 <= end:
-                        (u12, n6) = _unpack_QI(buf, pos)
-                    else:
-                        (u12,) = u64_from(buf, pos)
+                    (u12, n6) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d10 == 5:
-                    if pos + 12 <= end:
-                        (u12, n6) = _unpack_dI(buf, pos)
-                    else:
-                        (u12,) = f64_from(buf, pos)
+                    (u12, n6) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d10 == 6:
-                    if pos + 8 <= end:
-                        (u12, n6) = _unpack_iI(buf, pos)
-                    else:
-                        (u12,) = i32_from(buf, pos)
+                    (u12, n6) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d10 == 7:
                     (n14,) = u32_from(buf, pos)
@@ -15141,8 +14700,7 @@ def unpack_remote_domain_set_block_io_tune_args(
                         u12 = buf[s13 : s13 + n14].decode()
                     except UnicodeDecodeError:
                         u12 = buf[s13 : s13 + n14].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n6,) = u32_from(buf, pos)
+                    (n6,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d10, pos - 4)
                 a11 = new(remote_typed_param_value)
@@ -15150,8 +14708,8 @@ def unpack_remote_domain_set_block_io_tune_args(
                 a11.value = u12
                 x4.field = a9
                 x4.value = a11
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start5, n3) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start5, n3)
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
@@ -15196,51 +14754,44 @@ def pack_remote_domain_set_block_io_tune_args(
         try:
             for x6 in f4:
                 f7 = x6.field
-                try:
-                    b8 = f7.encode()
-                except UnicodeEncodeError:
-                    b8 = f7.encode("utf-8", "surrogateescape")
-                n9 = len(b8)
-                if n9 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n9} exceeds maximum 4194304")
-                out += u32_pack(n9)
-                out += b8
-                if n9 & 3:
-                    out += PAD[n9 & 3]
-                f10 = x6.value
-                d11 = f10.type
-                u12: Any = f10.value
-                if d11 == 1:
-                    out += _pack_ii(d11, u12)
-                elif d11 == 2:
-                    out += _pack_iI(d11, u12)
-                elif d11 == 3:
-                    out += _pack_iq(d11, u12)
-                elif d11 == 4:
-                    out += _pack_iQ(d11, u12)
-                elif d11 == 5:
-                    out += _pack_id(d11, u12)
-                elif d11 == 6:
-                    out += _pack_ii(d11, u12)
-                elif d11 == 7:
+                k8 = REMOTE_TYPED_PARAM_NAMES.get(f7)
+                if k8 is None:
+                    k8 = store_name(REMOTE_TYPED_PARAM_NAMES, f7, 4194304)
+                out += k8
+                f9 = x6.value
+                d10 = f9.type
+                u11: Any = f9.value
+                if d10 == 1:
+                    out += _pack_ii(d10, u11)
+                elif d10 == 2:
+                    out += _pack_iI(d10, u11)
+                elif d10 == 3:
+                    out += _pack_iq(d10, u11)
+                elif d10 == 4:
+                    out += _pack_iQ(d10, u11)
+                elif d10 == 5:
+                    out += _pack_id(d10, u11)
+                elif d10 == 6:
+                    out += _pack_ii(d10, u11)
+                elif d10 == 7:
                     try:
-                        b13 = u12.encode()
+                        b12 = u11.encode()
                     except UnicodeEncodeError:
-                        b13 = u12.encode("utf-8", "surrogateescape")
-                    n14 = len(b13)
-                    if n14 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n14} exceeds maximum 4194304")
-                    out += _pack_iI(d11, n14)
-                    out += b13
-                    if n14 & 3:
-                        out += PAD[n14 & 3]
+                        b12 = u11.encode("utf-8", "surrogateescape")
+                    n13 = len(b12)
+                    if n13 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n13} exceeds maximum 4194304")
+                    out += _pack_iI(d10, n13)
+                    out += b12
+                    if n13 & 3:
+                        out += PAD[n13 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d11!r}")
+                    raise fault(f"unknown union discriminant {d10!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f4) from None
         where = "flags"
-        f15 = v.flags
-        out += u32_pack(f15)
+        f14 = v.flags
+        out += u32_pack(f14)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_domain_set_block_io_tune_args", where, v) from None
 
@@ -15374,40 +14925,22 @@ def unpack_remote_domain_get_block_io_tune_ret(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -15423,8 +14956,7 @@ def unpack_remote_domain_get_block_io_tune_ret(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(remote_typed_param_value)
@@ -15432,8 +14964,8 @@ def unpack_remote_domain_get_block_io_tune_ret(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         where = "nparams"
         (nparams,) = i32_from(buf, pos)
         pos += 4
@@ -15461,51 +14993,44 @@ def pack_remote_domain_get_block_io_tune_ret(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
         where = "nparams"
-        f12 = v.nparams
-        out += i32_pack(f12)
+        f11 = v.nparams
+        out += i32_pack(f11)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_domain_get_block_io_tune_ret", where, v) from None
 
@@ -15573,40 +15098,22 @@ def unpack_remote_domain_set_throttle_group_args(
                 pos = k7
                 u12: int | float | str
                 if d10 == 1:
-                    if pos + 8 <= end:
-                        (u12, n6) = _unpack_iI(buf, pos)
-                    else:
-                        (u12,) = i32_from(buf, pos)
+                    (u12, n6) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d10 == 2:
-                    if pos + 8 <= end:
-                        (u12, n6) = _unpack_II(buf, pos)
-                    else:
-                        (u12,) = u32_from(buf, pos)
+                    (u12, n6) = _unpack_II(buf, pos)
                     pos += 4
                 elif d10 == 3:
-                    if pos + 12 <= end:
-                        (u12, n6) = _unpack_qI(buf, pos)
-                    else:
-                        (u12,) = i64_from(buf, pos)
+                    (u12, n6) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d10 == 4:
-                    if pos + 12 <= end:
-                        (u12, n6) = _unpack_QI(buf, pos)
-                    else:
-                        (u12,) = u64_from(buf, pos)
+                    (u12, n6) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d10 == 5:
-                    if pos + 12 <= end:
-                        (u12, n6) = _unpack_dI(buf, pos)
-                    else:
-                        (u12,) = f64_from(buf, pos)
+                    (u12, n6) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d10 == 6:
-                    if pos + 8 <= end:
-                        (u12, n6) = _unpack_iI(buf, pos)
-                    else:
-                        (u12,) = i32_from(buf, pos)
+                    (u12, n6) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d10 == 7:
                     (n14,) = u32_from(buf, pos)
@@ -15622,8 +15129,7 @@ def unpack_remote_domain_set_throttle_group_args(
                         u12 = buf[s13 : s13 + n14].decode()
                     except UnicodeDecodeError:
                         u12 = buf[s13 : s13 + n14].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n6,) = u32_from(buf, pos)
+                    (n6,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d10, pos - 4)
                 a11 = new(remote_typed_param_value)
@@ -15631,8 +15137,8 @@ def unpack_remote_domain_set_throttle_group_args(
                 a11.value = u12
                 x4.field = a9
                 x4.value = a11
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start5, n3) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start5, n3)
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
@@ -15677,51 +15183,44 @@ def pack_remote_domain_set_throttle_group_args(
         try:
             for x6 in f4:
                 f7 = x6.field
-                try:
-                    b8 = f7.encode()
-                except UnicodeEncodeError:
-                    b8 = f7.encode("utf-8", "surrogateescape")
-                n9 = len(b8)
-                if n9 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n9} exceeds maximum 4194304")
-                out += u32_pack(n9)
-                out += b8
-                if n9 & 3:
-                    out += PAD[n9 & 3]
-                f10 = x6.value
-                d11 = f10.type
-                u12: Any = f10.value
-                if d11 == 1:
-                    out += _pack_ii(d11, u12)
-                elif d11 == 2:
-                    out += _pack_iI(d11, u12)
-                elif d11 == 3:
-                    out += _pack_iq(d11, u12)
-                elif d11 == 4:
-                    out += _pack_iQ(d11, u12)
-                elif d11 == 5:
-                    out += _pack_id(d11, u12)
-                elif d11 == 6:
-                    out += _pack_ii(d11, u12)
-                elif d11 == 7:
+                k8 = REMOTE_TYPED_PARAM_NAMES.get(f7)
+                if k8 is None:
+                    k8 = store_name(REMOTE_TYPED_PARAM_NAMES, f7, 4194304)
+                out += k8
+                f9 = x6.value
+                d10 = f9.type
+                u11: Any = f9.value
+                if d10 == 1:
+                    out += _pack_ii(d10, u11)
+                elif d10 == 2:
+                    out += _pack_iI(d10, u11)
+                elif d10 == 3:
+                    out += _pack_iq(d10, u11)
+                elif d10 == 4:
+                    out += _pack_iQ(d10, u11)
+                elif d10 == 5:
+                    out += _pack_id(d10, u11)
+                elif d10 == 6:
+                    out += _pack_ii(d10, u11)
+                elif d10 == 7:
                     try:
-                        b13 = u12.encode()
+                        b12 = u11.encode()
                     except UnicodeEncodeError:
-                        b13 = u12.encode("utf-8", "surrogateescape")
-                    n14 = len(b13)
-                    if n14 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n14} exceeds maximum 4194304")
-                    out += _pack_iI(d11, n14)
-                    out += b13
-                    if n14 & 3:
-                        out += PAD[n14 & 3]
+                        b12 = u11.encode("utf-8", "surrogateescape")
+                    n13 = len(b12)
+                    if n13 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n13} exceeds maximum 4194304")
+                    out += _pack_iI(d10, n13)
+                    out += b12
+                    if n13 & 3:
+                        out += PAD[n13 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d11!r}")
+                    raise fault(f"unknown union discriminant {d10!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f4) from None
         where = "flags"
-        f15 = v.flags
-        out += u32_pack(f15)
+        f14 = v.flags
+        out += u32_pack(f14)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_domain_set_throttle_group_args", where, v) from None
 
@@ -15902,40 +15401,22 @@ def unpack_remote_domain_get_cpu_stats_ret(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -15951,8 +15432,7 @@ def unpack_remote_domain_get_cpu_stats_ret(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(remote_typed_param_value)
@@ -15960,8 +15440,8 @@ def unpack_remote_domain_get_cpu_stats_ret(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         where = "nparams"
         (nparams,) = i32_from(buf, pos)
         pos += 4
@@ -15989,51 +15469,44 @@ def pack_remote_domain_get_cpu_stats_ret(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
         where = "nparams"
-        f12 = v.nparams
-        out += i32_pack(f12)
+        f11 = v.nparams
+        out += i32_pack(f11)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_domain_get_cpu_stats_ret", where, v) from None
 
@@ -26514,8 +25987,8 @@ def unpack_remote_domain_get_job_stats_ret(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         result = new(remote_domain_get_job_stats_ret)
         result.type = type_
         result.params = params
@@ -26543,46 +26016,39 @@ def pack_remote_domain_get_job_stats_ret(
         try:
             for x4 in f2:
                 f5 = x4.field
-                try:
-                    b6 = f5.encode()
-                except UnicodeEncodeError:
-                    b6 = f5.encode("utf-8", "surrogateescape")
-                n7 = len(b6)
-                if n7 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n7} exceeds maximum 4194304")
-                out += u32_pack(n7)
-                out += b6
-                if n7 & 3:
-                    out += PAD[n7 & 3]
-                f8 = x4.value
-                d9 = f8.type
-                u10: Any = f8.value
-                if d9 == 1:
-                    out += _pack_ii(d9, u10)
-                elif d9 == 2:
-                    out += _pack_iI(d9, u10)
-                elif d9 == 3:
-                    out += _pack_iq(d9, u10)
-                elif d9 == 4:
-                    out += _pack_iQ(d9, u10)
-                elif d9 == 5:
-                    out += _pack_id(d9, u10)
-                elif d9 == 6:
-                    out += _pack_ii(d9, u10)
-                elif d9 == 7:
+                k6 = REMOTE_TYPED_PARAM_NAMES.get(f5)
+                if k6 is None:
+                    k6 = store_name(REMOTE_TYPED_PARAM_NAMES, f5, 4194304)
+                out += k6
+                f7 = x4.value
+                d8 = f7.type
+                u9: Any = f7.value
+                if d8 == 1:
+                    out += _pack_ii(d8, u9)
+                elif d8 == 2:
+                    out += _pack_iI(d8, u9)
+                elif d8 == 3:
+                    out += _pack_iq(d8, u9)
+                elif d8 == 4:
+                    out += _pack_iQ(d8, u9)
+                elif d8 == 5:
+                    out += _pack_id(d8, u9)
+                elif d8 == 6:
+                    out += _pack_ii(d8, u9)
+                elif d8 == 7:
                     try:
-                        b11 = u10.encode()
+                        b10 = u9.encode()
                     except UnicodeEncodeError:
-                        b11 = u10.encode("utf-8", "surrogateescape")
-                    n12 = len(b11)
-                    if n12 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n12} exceeds maximum 4194304")
-                    out += _pack_iI(d9, n12)
-                    out += b11
-                    if n12 & 3:
-                        out += PAD[n12 & 3]
+                        b10 = u9.encode("utf-8", "surrogateescape")
+                    n11 = len(b10)
+                    if n11 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n11} exceeds maximum 4194304")
+                    out += _pack_iI(d8, n11)
+                    out += b10
+                    if n11 & 3:
+                        out += PAD[n11 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d9!r}")
+                    raise fault(f"unknown union discriminant {d8!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f2) from None
     except ENCODE_ERRORS as e:
@@ -28066,14 +27532,13 @@ def unpack_remote_domain_event_graphics_msg(
                     x4.name = buf[s8 : s8 + n9].decode()
                 except UnicodeDecodeError:
                     x4.name = buf[s8 : s8 + n9].decode("utf-8", "surrogateescape")
-        except DECODE_ERRORS as e:
-            raise fail_items(
-                e,
+        except DECODE_ERRORS:
+            subject, pos = redecode_items(
                 unpack_remote_domain_event_graphics_identity,
                 buf,
                 start5,
                 n3,
-            ) from None
+            )
         result = new(remote_domain_event_graphics_msg)
         result.dom = dom
         result.phase = phase
@@ -29791,18 +29256,15 @@ def unpack_remote_domain_list_all_snapshots_ret(
                     a7 = buf[s10 : s10 + n11].decode()
                 except UnicodeDecodeError:
                     a7 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
-                if pos + 24 <= end:
-                    (a8, a9, n4) = _unpack_16siI(buf, pos)
-                else:
-                    (a8, a9) = _unpack_16si(buf, pos)
+                (a8, a9, n4) = _unpack_16siI(buf, pos)
                 pos += 20
                 a5 = new(remote_nonnull_domain)
                 a5.name = a7
                 a5.uuid = a8
                 a5.id = a9
                 x2.dom = a5
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_nonnull_domain_snapshot, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            snapshots, pos = redecode_items(unpack_remote_nonnull_domain_snapshot, buf, start3, n1)
         where = "ret"
         (ret,) = i32_from(buf, pos)
         pos += 4
@@ -30168,18 +29630,15 @@ def unpack_remote_domain_snapshot_list_all_children_ret(
                     a7 = buf[s10 : s10 + n11].decode()
                 except UnicodeDecodeError:
                     a7 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
-                if pos + 24 <= end:
-                    (a8, a9, n4) = _unpack_16siI(buf, pos)
-                else:
-                    (a8, a9) = _unpack_16si(buf, pos)
+                (a8, a9, n4) = _unpack_16siI(buf, pos)
                 pos += 20
                 a5 = new(remote_nonnull_domain)
                 a5.name = a7
                 a5.uuid = a8
                 a5.id = a9
                 x2.dom = a5
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_nonnull_domain_snapshot, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            snapshots, pos = redecode_items(unpack_remote_nonnull_domain_snapshot, buf, start3, n1)
         where = "ret"
         (ret,) = i32_from(buf, pos)
         pos += 4
@@ -32834,39 +32293,31 @@ def unpack_remote_domain_get_disk_errors_ret(
     where = ""
     if type(buf) is not bytes:
         buf = bytes(buf)
-    end = len(buf)
     try:
         where = "errors"
         (n1,) = u32_from(buf, pos)
         if n1 > 256:  # REMOTE_DOMAIN_DISK_ERRORS_MAX
             raise too_long(n1, 256, pos)
         pos += 4
-        if n1 * 8 > end - pos:
+        if n1 * 8 > len(buf) - pos:
             raise truncated(pos)
         start3 = pos
         errors = instances(remote_domain_disk_error, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
             for x2 in errors:
-                if n4 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n4, 4194304, pos)
                 s5 = pos + 4
                 pos = s5 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s5)
                 if n4 & 3 and buf[s5 + n4 : pos] != PAD[n4 & 3]:
                     raise bad_padding(s5 + n4)
+                (b6, x2.error, n4) = _string_iI_4194304[n4](buf, s5)
                 try:
-                    x2.disk = buf[s5 : s5 + n4].decode()
+                    x2.disk = b6.decode()
                 except UnicodeDecodeError:
-                    x2.disk = buf[s5 : s5 + n4].decode("utf-8", "surrogateescape")
-                if pos + 8 <= end:
-                    (x2.error, n4) = _unpack_iI(buf, pos)
-                else:
-                    (x2.error,) = i32_from(buf, pos)
+                    x2.disk = b6.decode("utf-8", "surrogateescape")
                 pos += 4
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_domain_disk_error, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            errors, pos = redecode_items(unpack_remote_domain_disk_error, buf, start3, n1)
         where = "nerrors"
         (nerrors,) = i32_from(buf, pos)
         pos += 4
@@ -32966,39 +32417,31 @@ def unpack_remote_connect_list_all_domains_ret(
     where = ""
     if type(buf) is not bytes:
         buf = bytes(buf)
-    end = len(buf)
     try:
         where = "domains"
         (n1,) = u32_from(buf, pos)
         if n1 > 16384:  # REMOTE_DOMAIN_LIST_MAX
             raise too_long(n1, 16384, pos)
         pos += 4
-        if n1 * 24 > end - pos:
+        if n1 * 24 > len(buf) - pos:
             raise truncated(pos)
         start3 = pos
         domains = instances(remote_nonnull_domain, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
             for x2 in domains:
-                if n4 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n4, 4194304, pos)
                 s5 = pos + 4
                 pos = s5 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s5)
                 if n4 & 3 and buf[s5 + n4 : pos] != PAD[n4 & 3]:
                     raise bad_padding(s5 + n4)
+                (b6, x2.uuid, x2.id, n4) = _string_16siI_4194304[n4](buf, s5)
                 try:
-                    x2.name = buf[s5 : s5 + n4].decode()
+                    x2.name = b6.decode()
                 except UnicodeDecodeError:
-                    x2.name = buf[s5 : s5 + n4].decode("utf-8", "surrogateescape")
-                if pos + 24 <= end:
-                    (x2.uuid, x2.id, n4) = _unpack_16siI(buf, pos)
-                else:
-                    (x2.uuid, x2.id) = _unpack_16si(buf, pos)
+                    x2.name = b6.decode("utf-8", "surrogateescape")
                 pos += 20
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_nonnull_domain, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            domains, pos = redecode_items(unpack_remote_nonnull_domain, buf, start3, n1)
         where = "ret"
         (ret,) = u32_from(buf, pos)
         pos += 4
@@ -33099,39 +32542,31 @@ def unpack_remote_connect_list_all_storage_pools_ret(
     where = ""
     if type(buf) is not bytes:
         buf = bytes(buf)
-    end = len(buf)
     try:
         where = "pools"
         (n1,) = u32_from(buf, pos)
         if n1 > 16384:  # REMOTE_STORAGE_POOL_LIST_MAX
             raise too_long(n1, 16384, pos)
         pos += 4
-        if n1 * 20 > end - pos:
+        if n1 * 20 > len(buf) - pos:
             raise truncated(pos)
         start3 = pos
         pools = instances(remote_nonnull_storage_pool, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
             for x2 in pools:
-                if n4 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n4, 4194304, pos)
                 s5 = pos + 4
                 pos = s5 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s5)
                 if n4 & 3 and buf[s5 + n4 : pos] != PAD[n4 & 3]:
                     raise bad_padding(s5 + n4)
+                (b6, x2.uuid, n4) = _string_16sI_4194304[n4](buf, s5)
                 try:
-                    x2.name = buf[s5 : s5 + n4].decode()
+                    x2.name = b6.decode()
                 except UnicodeDecodeError:
-                    x2.name = buf[s5 : s5 + n4].decode("utf-8", "surrogateescape")
-                if pos + 20 <= end:
-                    (x2.uuid, n4) = _unpack_16sI(buf, pos)
-                else:
-                    (x2.uuid,) = _unpack_16s(buf, pos)
+                    x2.name = b6.decode("utf-8", "surrogateescape")
                 pos += 16
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_nonnull_storage_pool, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            pools, pos = redecode_items(unpack_remote_nonnull_storage_pool, buf, start3, n1)
         where = "ret"
         (ret,) = u32_from(buf, pos)
         pos += 4
@@ -33293,8 +32728,8 @@ def unpack_remote_storage_pool_list_all_volumes_ret(
                     x2.key = buf[s8 : s8 + n9].decode()
                 except UnicodeDecodeError:
                     x2.key = buf[s8 : s8 + n9].decode("utf-8", "surrogateescape")
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_nonnull_storage_vol, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            vols, pos = redecode_items(unpack_remote_nonnull_storage_vol, buf, start3, n1)
         where = "ret"
         (ret,) = u32_from(buf, pos)
         pos += 4
@@ -33416,39 +32851,31 @@ def unpack_remote_connect_list_all_networks_ret(
     where = ""
     if type(buf) is not bytes:
         buf = bytes(buf)
-    end = len(buf)
     try:
         where = "nets"
         (n1,) = u32_from(buf, pos)
         if n1 > 16384:  # REMOTE_NETWORK_LIST_MAX
             raise too_long(n1, 16384, pos)
         pos += 4
-        if n1 * 20 > end - pos:
+        if n1 * 20 > len(buf) - pos:
             raise truncated(pos)
         start3 = pos
         nets = instances(remote_nonnull_network, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
             for x2 in nets:
-                if n4 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n4, 4194304, pos)
                 s5 = pos + 4
                 pos = s5 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s5)
                 if n4 & 3 and buf[s5 + n4 : pos] != PAD[n4 & 3]:
                     raise bad_padding(s5 + n4)
+                (b6, x2.uuid, n4) = _string_16sI_4194304[n4](buf, s5)
                 try:
-                    x2.name = buf[s5 : s5 + n4].decode()
+                    x2.name = b6.decode()
                 except UnicodeDecodeError:
-                    x2.name = buf[s5 : s5 + n4].decode("utf-8", "surrogateescape")
-                if pos + 20 <= end:
-                    (x2.uuid, n4) = _unpack_16sI(buf, pos)
-                else:
-                    (x2.uuid,) = _unpack_16s(buf, pos)
+                    x2.name = b6.decode("utf-8", "surrogateescape")
                 pos += 16
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_nonnull_network, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            nets, pos = redecode_items(unpack_remote_nonnull_network, buf, start3, n1)
         where = "ret"
         (ret,) = u32_from(buf, pos)
         pos += 4
@@ -33589,8 +33016,8 @@ def unpack_remote_connect_list_all_interfaces_ret(
                     x2.mac = buf[s6 : s6 + n7].decode()
                 except UnicodeDecodeError:
                     x2.mac = buf[s6 : s6 + n7].decode("utf-8", "surrogateescape")
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_nonnull_interface, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            ifaces, pos = redecode_items(unpack_remote_nonnull_interface, buf, start3, n1)
         where = "ret"
         (ret,) = u32_from(buf, pos)
         pos += 4
@@ -33726,8 +33153,8 @@ def unpack_remote_connect_list_all_node_devices_ret(
                     x2.name = buf[s4 : s4 + n5].decode()
                 except UnicodeDecodeError:
                     x2.name = buf[s4 : s4 + n5].decode("utf-8", "surrogateescape")
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_nonnull_node_device, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            devices, pos = redecode_items(unpack_remote_nonnull_node_device, buf, start3, n1)
         where = "ret"
         (ret,) = u32_from(buf, pos)
         pos += 4
@@ -33825,39 +33252,31 @@ def unpack_remote_connect_list_all_nwfilters_ret(
     where = ""
     if type(buf) is not bytes:
         buf = bytes(buf)
-    end = len(buf)
     try:
         where = "filters"
         (n1,) = u32_from(buf, pos)
         if n1 > 16384:  # REMOTE_NWFILTER_LIST_MAX
             raise too_long(n1, 16384, pos)
         pos += 4
-        if n1 * 20 > end - pos:
+        if n1 * 20 > len(buf) - pos:
             raise truncated(pos)
         start3 = pos
         filters = instances(remote_nonnull_nwfilter, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
             for x2 in filters:
-                if n4 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n4, 4194304, pos)
                 s5 = pos + 4
                 pos = s5 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s5)
                 if n4 & 3 and buf[s5 + n4 : pos] != PAD[n4 & 3]:
                     raise bad_padding(s5 + n4)
+                (b6, x2.uuid, n4) = _string_16sI_4194304[n4](buf, s5)
                 try:
-                    x2.name = buf[s5 : s5 + n4].decode()
+                    x2.name = b6.decode()
                 except UnicodeDecodeError:
-                    x2.name = buf[s5 : s5 + n4].decode("utf-8", "surrogateescape")
-                if pos + 20 <= end:
-                    (x2.uuid, n4) = _unpack_16sI(buf, pos)
-                else:
-                    (x2.uuid,) = _unpack_16s(buf, pos)
+                    x2.name = b6.decode("utf-8", "surrogateescape")
                 pos += 16
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_nonnull_nwfilter, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            filters, pos = redecode_items(unpack_remote_nonnull_nwfilter, buf, start3, n1)
         where = "ret"
         (ret,) = u32_from(buf, pos)
         pos += 4
@@ -33987,8 +33406,8 @@ def unpack_remote_connect_list_all_secrets_ret(
                     x2.usageID = buf[s4 : s4 + n5].decode()
                 except UnicodeDecodeError:
                     x2.usageID = buf[s4 : s4 + n5].decode("utf-8", "surrogateescape")
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_nonnull_secret, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            secrets, pos = redecode_items(unpack_remote_nonnull_secret, buf, start3, n1)
         where = "ret"
         (ret,) = u32_from(buf, pos)
         pos += 4
@@ -34078,40 +33497,22 @@ def unpack_remote_node_set_memory_parameters_args(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -34127,8 +33528,7 @@ def unpack_remote_node_set_memory_parameters_args(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(remote_typed_param_value)
@@ -34136,8 +33536,8 @@ def unpack_remote_node_set_memory_parameters_args(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
@@ -34165,51 +33565,44 @@ def pack_remote_node_set_memory_parameters_args(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
         where = "flags"
-        f12 = v.flags
-        out += u32_pack(f12)
+        f11 = v.flags
+        out += u32_pack(f11)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_node_set_memory_parameters_args", where, v) from None
 
@@ -34288,40 +33681,22 @@ def unpack_remote_node_get_memory_parameters_ret(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -34337,8 +33712,7 @@ def unpack_remote_node_get_memory_parameters_ret(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(remote_typed_param_value)
@@ -34346,8 +33720,8 @@ def unpack_remote_node_get_memory_parameters_ret(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         where = "nparams"
         (nparams,) = i32_from(buf, pos)
         pos += 4
@@ -34375,51 +33749,44 @@ def pack_remote_node_get_memory_parameters_ret(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
         where = "nparams"
-        f12 = v.nparams
-        out += i32_pack(f12)
+        f11 = v.nparams
+        out += i32_pack(f11)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_node_get_memory_parameters_ret", where, v) from None
 
@@ -34768,40 +34135,22 @@ def unpack_remote_domain_migrate_begin3_params_args(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -34817,8 +34166,7 @@ def unpack_remote_domain_migrate_begin3_params_args(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(remote_typed_param_value)
@@ -34826,8 +34174,8 @@ def unpack_remote_domain_migrate_begin3_params_args(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
@@ -34858,51 +34206,44 @@ def pack_remote_domain_migrate_begin3_params_args(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
         where = "flags"
-        f12 = v.flags
-        out += u32_pack(f12)
+        f11 = v.flags
+        out += u32_pack(f11)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_domain_migrate_begin3_params_args", where, v) from None
 
@@ -35028,40 +34369,22 @@ def unpack_remote_domain_migrate_prepare3_params_args(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -35077,8 +34400,7 @@ def unpack_remote_domain_migrate_prepare3_params_args(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(remote_typed_param_value)
@@ -35086,8 +34408,8 @@ def unpack_remote_domain_migrate_prepare3_params_args(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         where = "cookie_in"
         (n14,) = u32_from(buf, pos)
         if n14 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
@@ -35127,61 +34449,54 @@ def pack_remote_domain_migrate_prepare3_params_args(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
         where = "cookie_in"
-        f12 = v.cookie_in
-        b13 = f12
-        n14 = len(b13)
-        if n14 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
-            raise fault(f"length {n14} exceeds maximum 4194304")
-        out += u32_pack(n14)
-        out += b13
-        if n14 & 3:
-            out += PAD[n14 & 3]
+        f11 = v.cookie_in
+        b12 = f11
+        n13 = len(b12)
+        if n13 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
+            raise fault(f"length {n13} exceeds maximum 4194304")
+        out += u32_pack(n13)
+        out += b12
+        if n13 & 3:
+            out += PAD[n13 & 3]
         where = "flags"
-        f15 = v.flags
-        out += u32_pack(f15)
+        f14 = v.flags
+        out += u32_pack(f14)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_domain_migrate_prepare3_params_args", where, v) from None
 
@@ -35319,40 +34634,22 @@ def unpack_remote_domain_migrate_prepare_tunnel3_params_args(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -35368,8 +34665,7 @@ def unpack_remote_domain_migrate_prepare_tunnel3_params_args(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(remote_typed_param_value)
@@ -35377,8 +34673,8 @@ def unpack_remote_domain_migrate_prepare_tunnel3_params_args(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         where = "cookie_in"
         (n14,) = u32_from(buf, pos)
         if n14 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
@@ -35420,61 +34716,54 @@ def pack_remote_domain_migrate_prepare_tunnel3_params_args(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
         where = "cookie_in"
-        f12 = v.cookie_in
-        b13 = f12
-        n14 = len(b13)
-        if n14 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
-            raise fault(f"length {n14} exceeds maximum 4194304")
-        out += u32_pack(n14)
-        out += b13
-        if n14 & 3:
-            out += PAD[n14 & 3]
+        f11 = v.cookie_in
+        b12 = f11
+        n13 = len(b12)
+        if n13 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
+            raise fault(f"length {n13} exceeds maximum 4194304")
+        out += u32_pack(n13)
+        out += b12
+        if n13 & 3:
+            out += PAD[n13 & 3]
         where = "flags"
-        f15 = v.flags
-        out += u32_pack(f15)
+        f14 = v.flags
+        out += u32_pack(f14)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_domain_migrate_prepare_tunnel3_params_args", where, v) from None
 
@@ -35603,40 +34892,22 @@ def unpack_remote_domain_migrate_perform3_params_args(
                 pos = k8
                 u13: int | float | str
                 if d11 == 1:
-                    if pos + 8 <= end:
-                        (u13, n7) = _unpack_iI(buf, pos)
-                    else:
-                        (u13,) = i32_from(buf, pos)
+                    (u13, n7) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d11 == 2:
-                    if pos + 8 <= end:
-                        (u13, n7) = _unpack_II(buf, pos)
-                    else:
-                        (u13,) = u32_from(buf, pos)
+                    (u13, n7) = _unpack_II(buf, pos)
                     pos += 4
                 elif d11 == 3:
-                    if pos + 12 <= end:
-                        (u13, n7) = _unpack_qI(buf, pos)
-                    else:
-                        (u13,) = i64_from(buf, pos)
+                    (u13, n7) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d11 == 4:
-                    if pos + 12 <= end:
-                        (u13, n7) = _unpack_QI(buf, pos)
-                    else:
-                        (u13,) = u64_from(buf, pos)
+                    (u13, n7) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d11 == 5:
-                    if pos + 12 <= end:
-                        (u13, n7) = _unpack_dI(buf, pos)
-                    else:
-                        (u13,) = f64_from(buf, pos)
+                    (u13, n7) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d11 == 6:
-                    if pos + 8 <= end:
-                        (u13, n7) = _unpack_iI(buf, pos)
-                    else:
-                        (u13,) = i32_from(buf, pos)
+                    (u13, n7) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d11 == 7:
                     (n15,) = u32_from(buf, pos)
@@ -35652,8 +34923,7 @@ def unpack_remote_domain_migrate_perform3_params_args(
                         u13 = buf[s14 : s14 + n15].decode()
                     except UnicodeDecodeError:
                         u13 = buf[s14 : s14 + n15].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n7,) = u32_from(buf, pos)
+                    (n7,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d11, pos - 4)
                 a12 = new(remote_typed_param_value)
@@ -35661,8 +34931,8 @@ def unpack_remote_domain_migrate_perform3_params_args(
                 a12.value = u13
                 x5.field = a10
                 x5.value = a12
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start6, n4) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start6, n4)
         where = "cookie_in"
         (n17,) = u32_from(buf, pos)
         if n17 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
@@ -35723,61 +34993,54 @@ def pack_remote_domain_migrate_perform3_params_args(
         try:
             for x6 in f4:
                 f7 = x6.field
-                try:
-                    b8 = f7.encode()
-                except UnicodeEncodeError:
-                    b8 = f7.encode("utf-8", "surrogateescape")
-                n9 = len(b8)
-                if n9 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n9} exceeds maximum 4194304")
-                out += u32_pack(n9)
-                out += b8
-                if n9 & 3:
-                    out += PAD[n9 & 3]
-                f10 = x6.value
-                d11 = f10.type
-                u12: Any = f10.value
-                if d11 == 1:
-                    out += _pack_ii(d11, u12)
-                elif d11 == 2:
-                    out += _pack_iI(d11, u12)
-                elif d11 == 3:
-                    out += _pack_iq(d11, u12)
-                elif d11 == 4:
-                    out += _pack_iQ(d11, u12)
-                elif d11 == 5:
-                    out += _pack_id(d11, u12)
-                elif d11 == 6:
-                    out += _pack_ii(d11, u12)
-                elif d11 == 7:
+                k8 = REMOTE_TYPED_PARAM_NAMES.get(f7)
+                if k8 is None:
+                    k8 = store_name(REMOTE_TYPED_PARAM_NAMES, f7, 4194304)
+                out += k8
+                f9 = x6.value
+                d10 = f9.type
+                u11: Any = f9.value
+                if d10 == 1:
+                    out += _pack_ii(d10, u11)
+                elif d10 == 2:
+                    out += _pack_iI(d10, u11)
+                elif d10 == 3:
+                    out += _pack_iq(d10, u11)
+                elif d10 == 4:
+                    out += _pack_iQ(d10, u11)
+                elif d10 == 5:
+                    out += _pack_id(d10, u11)
+                elif d10 == 6:
+                    out += _pack_ii(d10, u11)
+                elif d10 == 7:
                     try:
-                        b13 = u12.encode()
+                        b12 = u11.encode()
                     except UnicodeEncodeError:
-                        b13 = u12.encode("utf-8", "surrogateescape")
-                    n14 = len(b13)
-                    if n14 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n14} exceeds maximum 4194304")
-                    out += _pack_iI(d11, n14)
-                    out += b13
-                    if n14 & 3:
-                        out += PAD[n14 & 3]
+                        b12 = u11.encode("utf-8", "surrogateescape")
+                    n13 = len(b12)
+                    if n13 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n13} exceeds maximum 4194304")
+                    out += _pack_iI(d10, n13)
+                    out += b12
+                    if n13 & 3:
+                        out += PAD[n13 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d11!r}")
+                    raise fault(f"unknown union discriminant {d10!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f4) from None
         where = "cookie_in"
-        f15 = v.cookie_in
-        b16 = f15
-        n17 = len(b16)
-        if n17 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
-            raise fault(f"length {n17} exceeds maximum 4194304")
-        out += u32_pack(n17)
-        out += b16
-        if n17 & 3:
-            out += PAD[n17 & 3]
+        f14 = v.cookie_in
+        b15 = f14
+        n16 = len(b15)
+        if n16 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
+            raise fault(f"length {n16} exceeds maximum 4194304")
+        out += u32_pack(n16)
+        out += b15
+        if n16 & 3:
+            out += PAD[n16 & 3]
         where = "flags"
-        f18 = v.flags
-        out += u32_pack(f18)
+        f17 = v.flags
+        out += u32_pack(f17)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_domain_migrate_perform3_params_args", where, v) from None
 
@@ -35880,40 +35143,22 @@ def unpack_remote_domain_migrate_finish3_params_args(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -35929,8 +35174,7 @@ def unpack_remote_domain_migrate_finish3_params_args(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(remote_typed_param_value)
@@ -35938,8 +35182,8 @@ def unpack_remote_domain_migrate_finish3_params_args(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         where = "cookie_in"
         (n14,) = u32_from(buf, pos)
         if n14 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
@@ -35980,58 +35224,51 @@ def pack_remote_domain_migrate_finish3_params_args(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
         where = "cookie_in"
-        f12 = v.cookie_in
-        b13 = f12
-        n14 = len(b13)
-        if n14 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
-            raise fault(f"length {n14} exceeds maximum 4194304")
-        out += u32_pack(n14)
-        out += b13
-        if n14 & 3:
-            out += PAD[n14 & 3]
+        f11 = v.cookie_in
+        b12 = f11
+        n13 = len(b12)
+        if n13 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
+            raise fault(f"length {n13} exceeds maximum 4194304")
+        out += u32_pack(n13)
+        out += b12
+        if n13 & 3:
+            out += PAD[n13 & 3]
         where = "flags@I,cancelled@i"
         out += _pack_Ii(v.flags, v.cancelled)
     except ENCODE_ERRORS as e:
@@ -36146,40 +35383,22 @@ def unpack_remote_domain_migrate_confirm3_params_args(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -36195,8 +35414,7 @@ def unpack_remote_domain_migrate_confirm3_params_args(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(remote_typed_param_value)
@@ -36204,8 +35422,8 @@ def unpack_remote_domain_migrate_confirm3_params_args(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         where = "cookie_in"
         (n14,) = u32_from(buf, pos)
         if n14 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
@@ -36249,58 +35467,51 @@ def pack_remote_domain_migrate_confirm3_params_args(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
         where = "cookie_in"
-        f12 = v.cookie_in
-        b13 = f12
-        n14 = len(b13)
-        if n14 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
-            raise fault(f"length {n14} exceeds maximum 4194304")
-        out += u32_pack(n14)
-        out += b13
-        if n14 & 3:
-            out += PAD[n14 & 3]
+        f11 = v.cookie_in
+        b12 = f11
+        n13 = len(b12)
+        if n13 > 4194304:  # REMOTE_MIGRATE_COOKIE_MAX
+            raise fault(f"length {n13} exceeds maximum 4194304")
+        out += u32_pack(n13)
+        out += b12
+        if n13 & 3:
+            out += PAD[n13 & 3]
         where = "flags@I,cancelled@i"
         out += _pack_Ii(v.flags, v.cancelled)
     except ENCODE_ERRORS as e:
@@ -36737,8 +35948,8 @@ def unpack_remote_domain_event_callback_tunable_msg(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         result = new(remote_domain_event_callback_tunable_msg)
         result.callbackID = callbackID
         result.dom = dom
@@ -36769,46 +35980,39 @@ def pack_remote_domain_event_callback_tunable_msg(
         try:
             for x4 in f2:
                 f5 = x4.field
-                try:
-                    b6 = f5.encode()
-                except UnicodeEncodeError:
-                    b6 = f5.encode("utf-8", "surrogateescape")
-                n7 = len(b6)
-                if n7 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n7} exceeds maximum 4194304")
-                out += u32_pack(n7)
-                out += b6
-                if n7 & 3:
-                    out += PAD[n7 & 3]
-                f8 = x4.value
-                d9 = f8.type
-                u10: Any = f8.value
-                if d9 == 1:
-                    out += _pack_ii(d9, u10)
-                elif d9 == 2:
-                    out += _pack_iI(d9, u10)
-                elif d9 == 3:
-                    out += _pack_iq(d9, u10)
-                elif d9 == 4:
-                    out += _pack_iQ(d9, u10)
-                elif d9 == 5:
-                    out += _pack_id(d9, u10)
-                elif d9 == 6:
-                    out += _pack_ii(d9, u10)
-                elif d9 == 7:
+                k6 = REMOTE_TYPED_PARAM_NAMES.get(f5)
+                if k6 is None:
+                    k6 = store_name(REMOTE_TYPED_PARAM_NAMES, f5, 4194304)
+                out += k6
+                f7 = x4.value
+                d8 = f7.type
+                u9: Any = f7.value
+                if d8 == 1:
+                    out += _pack_ii(d8, u9)
+                elif d8 == 2:
+                    out += _pack_iI(d8, u9)
+                elif d8 == 3:
+                    out += _pack_iq(d8, u9)
+                elif d8 == 4:
+                    out += _pack_iQ(d8, u9)
+                elif d8 == 5:
+                    out += _pack_id(d8, u9)
+                elif d8 == 6:
+                    out += _pack_ii(d8, u9)
+                elif d8 == 7:
                     try:
-                        b11 = u10.encode()
+                        b10 = u9.encode()
                     except UnicodeEncodeError:
-                        b11 = u10.encode("utf-8", "surrogateescape")
-                    n12 = len(b11)
-                    if n12 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n12} exceeds maximum 4194304")
-                    out += _pack_iI(d9, n12)
-                    out += b11
-                    if n12 & 3:
-                        out += PAD[n12 & 3]
+                        b10 = u9.encode("utf-8", "surrogateescape")
+                    n11 = len(b10)
+                    if n11 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n11} exceeds maximum 4194304")
+                    out += _pack_iI(d8, n11)
+                    out += b10
+                    if n11 & 3:
+                        out += PAD[n11 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d9!r}")
+                    raise fault(f"unknown union discriminant {d8!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f2) from None
     except ENCODE_ERRORS as e:
@@ -39146,8 +38350,8 @@ def unpack_remote_network_get_dhcp_leases_ret(
                 x2.iaid = a5
                 x2.hostname = a6
                 x2.clientid = a7
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_network_dhcp_lease, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            leases, pos = redecode_items(unpack_remote_network_dhcp_lease, buf, start3, n1)
         where = "ret"
         (ret,) = u32_from(buf, pos)
         pos += 4
@@ -39373,8 +38577,8 @@ def unpack_remote_domain_stats_record(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         result = new(remote_domain_stats_record)
         result.dom = dom
         result.params = params
@@ -39399,46 +38603,39 @@ def pack_remote_domain_stats_record(out: bytearray, v: remote_domain_stats_recor
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
     except ENCODE_ERRORS as e:
@@ -39460,39 +38657,31 @@ def unpack_remote_connect_get_all_domain_stats_args(
     where = ""
     if type(buf) is not bytes:
         buf = bytes(buf)
-    end = len(buf)
     try:
         where = "doms"
         (n1,) = u32_from(buf, pos)
         if n1 > 16384:  # REMOTE_DOMAIN_LIST_MAX
             raise too_long(n1, 16384, pos)
         pos += 4
-        if n1 * 24 > end - pos:
+        if n1 * 24 > len(buf) - pos:
             raise truncated(pos)
         start3 = pos
         doms = instances(remote_nonnull_domain, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
             for x2 in doms:
-                if n4 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n4, 4194304, pos)
                 s5 = pos + 4
                 pos = s5 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s5)
                 if n4 & 3 and buf[s5 + n4 : pos] != PAD[n4 & 3]:
                     raise bad_padding(s5 + n4)
+                (b6, x2.uuid, x2.id, n4) = _string_16siI_4194304[n4](buf, s5)
                 try:
-                    x2.name = buf[s5 : s5 + n4].decode()
+                    x2.name = b6.decode()
                 except UnicodeDecodeError:
-                    x2.name = buf[s5 : s5 + n4].decode("utf-8", "surrogateescape")
-                if pos + 24 <= end:
-                    (x2.uuid, x2.id, n4) = _unpack_16siI(buf, pos)
-                else:
-                    (x2.uuid, x2.id) = _unpack_16si(buf, pos)
+                    x2.name = b6.decode("utf-8", "surrogateescape")
                 pos += 20
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_nonnull_domain, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            doms, pos = redecode_items(unpack_remote_nonnull_domain, buf, start3, n1)
         where = "stats@0,flags@4,@8"
         (stats, flags) = _unpack_II(buf, pos)
         pos += 8
@@ -39730,12 +38919,12 @@ def unpack_remote_connect_get_all_domain_stats_ret(
                         a19.value = u20
                         x12.field = a17
                         x12.value = a19
-                except DECODE_ERRORS as e:
-                    raise fail_items(e, unpack_remote_typed_param, buf, start13, n11) from None
+                except DECODE_ERRORS:
+                    a5, pos = redecode_items(unpack_remote_typed_param, buf, start13, n11)
                 x2.dom = a4
                 x2.params = a5
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_domain_stats_record, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            retStats, pos = redecode_items(unpack_remote_domain_stats_record, buf, start3, n1)
         result = new(remote_connect_get_all_domain_stats_ret)
         result.retStats = retStats
     except DECODE_ERRORS as e:
@@ -39784,46 +38973,39 @@ def pack_remote_connect_get_all_domain_stats_ret(
                 try:
                     for x10 in f8:
                         f11 = x10.field
-                        try:
-                            b12 = f11.encode()
-                        except UnicodeEncodeError:
-                            b12 = f11.encode("utf-8", "surrogateescape")
-                        n13 = len(b12)
-                        if n13 > 4194304:  # REMOTE_STRING_MAX
-                            raise fault(f"length {n13} exceeds maximum 4194304")
-                        out += u32_pack(n13)
-                        out += b12
-                        if n13 & 3:
-                            out += PAD[n13 & 3]
-                        f14 = x10.value
-                        d15 = f14.type
-                        u16: Any = f14.value
-                        if d15 == 1:
-                            out += _pack_ii(d15, u16)
-                        elif d15 == 2:
-                            out += _pack_iI(d15, u16)
-                        elif d15 == 3:
-                            out += _pack_iq(d15, u16)
-                        elif d15 == 4:
-                            out += _pack_iQ(d15, u16)
-                        elif d15 == 5:
-                            out += _pack_id(d15, u16)
-                        elif d15 == 6:
-                            out += _pack_ii(d15, u16)
-                        elif d15 == 7:
+                        k12 = REMOTE_TYPED_PARAM_NAMES.get(f11)
+                        if k12 is None:
+                            k12 = store_name(REMOTE_TYPED_PARAM_NAMES, f11, 4194304)
+                        out += k12
+                        f13 = x10.value
+                        d14 = f13.type
+                        u15: Any = f13.value
+                        if d14 == 1:
+                            out += _pack_ii(d14, u15)
+                        elif d14 == 2:
+                            out += _pack_iI(d14, u15)
+                        elif d14 == 3:
+                            out += _pack_iq(d14, u15)
+                        elif d14 == 4:
+                            out += _pack_iQ(d14, u15)
+                        elif d14 == 5:
+                            out += _pack_id(d14, u15)
+                        elif d14 == 6:
+                            out += _pack_ii(d14, u15)
+                        elif d14 == 7:
                             try:
-                                b17 = u16.encode()
+                                b16 = u15.encode()
                             except UnicodeEncodeError:
-                                b17 = u16.encode("utf-8", "surrogateescape")
-                            n18 = len(b17)
-                            if n18 > 4194304:  # REMOTE_STRING_MAX
-                                raise fault(f"length {n18} exceeds maximum 4194304")
-                            out += _pack_iI(d15, n18)
-                            out += b17
-                            if n18 & 3:
-                                out += PAD[n18 & 3]
+                                b16 = u15.encode("utf-8", "surrogateescape")
+                            n17 = len(b16)
+                            if n17 > 4194304:  # REMOTE_STRING_MAX
+                                raise fault(f"length {n17} exceeds maximum 4194304")
+                            out += _pack_iI(d14, n17)
+                            out += b16
+                            if n17 & 3:
+                                out += PAD[n17 & 3]
                         else:
-                            raise fault(f"unknown union discriminant {d15!r}")
+                            raise fault(f"unknown union discriminant {d14!r}")
                 except ENCODE_ERRORS as e:
                     raise fail_pack_items(e, pack_remote_typed_param, f8) from None
         except ENCODE_ERRORS as e:
@@ -40130,8 +39312,8 @@ def unpack_remote_domain_get_fsinfo_ret(
                 except DECODE_ERRORS as e:
                     raise fail_item(e, len(a4), pos) from None
                 x2.dev_aliases = a4
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_domain_fsinfo, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            info, pos = redecode_items(unpack_remote_domain_fsinfo, buf, start3, n1)
         where = "ret"
         (ret,) = u32_from(buf, pos)
         pos += 4
@@ -40376,8 +39558,8 @@ def unpack_remote_domain_interface(
                     x7.addr = buf[s9 : s9 + n10].decode("utf-8", "surrogateescape")
                 (x7.prefix,) = u32_from(buf, pos)
                 pos += 4
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_domain_ip_addr, buf, start8, n6) from None
+        except DECODE_ERRORS:
+            addrs, pos = redecode_items(unpack_remote_domain_ip_addr, buf, start8, n6)
         result = new(remote_domain_interface)
         result.name = name
         result.hwaddr = hwaddr
@@ -40582,12 +39764,12 @@ def unpack_remote_domain_interface_addresses_ret(
                             x12.addr = buf[s14 : s14 + n15].decode("utf-8", "surrogateescape")
                         (x12.prefix,) = u32_from(buf, pos)
                         pos += 4
-                except DECODE_ERRORS as e:
-                    raise fail_items(e, unpack_remote_domain_ip_addr, buf, start13, n11) from None
+                except DECODE_ERRORS:
+                    a5, pos = redecode_items(unpack_remote_domain_ip_addr, buf, start13, n11)
                 x2.hwaddr = a4
                 x2.addrs = a5
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_domain_interface, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            ifaces, pos = redecode_items(unpack_remote_domain_interface, buf, start3, n1)
         result = new(remote_domain_interface_addresses_ret)
         result.ifaces = ifaces
     except DECODE_ERRORS as e:
@@ -41077,8 +40259,8 @@ def unpack_remote_domain_event_callback_job_completed_msg(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         result = new(remote_domain_event_callback_job_completed_msg)
         result.callbackID = callbackID
         result.dom = dom
@@ -41109,46 +40291,39 @@ def pack_remote_domain_event_callback_job_completed_msg(
         try:
             for x4 in f2:
                 f5 = x4.field
-                try:
-                    b6 = f5.encode()
-                except UnicodeEncodeError:
-                    b6 = f5.encode("utf-8", "surrogateescape")
-                n7 = len(b6)
-                if n7 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n7} exceeds maximum 4194304")
-                out += u32_pack(n7)
-                out += b6
-                if n7 & 3:
-                    out += PAD[n7 & 3]
-                f8 = x4.value
-                d9 = f8.type
-                u10: Any = f8.value
-                if d9 == 1:
-                    out += _pack_ii(d9, u10)
-                elif d9 == 2:
-                    out += _pack_iI(d9, u10)
-                elif d9 == 3:
-                    out += _pack_iq(d9, u10)
-                elif d9 == 4:
-                    out += _pack_iQ(d9, u10)
-                elif d9 == 5:
-                    out += _pack_id(d9, u10)
-                elif d9 == 6:
-                    out += _pack_ii(d9, u10)
-                elif d9 == 7:
+                k6 = REMOTE_TYPED_PARAM_NAMES.get(f5)
+                if k6 is None:
+                    k6 = store_name(REMOTE_TYPED_PARAM_NAMES, f5, 4194304)
+                out += k6
+                f7 = x4.value
+                d8 = f7.type
+                u9: Any = f7.value
+                if d8 == 1:
+                    out += _pack_ii(d8, u9)
+                elif d8 == 2:
+                    out += _pack_iI(d8, u9)
+                elif d8 == 3:
+                    out += _pack_iq(d8, u9)
+                elif d8 == 4:
+                    out += _pack_iQ(d8, u9)
+                elif d8 == 5:
+                    out += _pack_id(d8, u9)
+                elif d8 == 6:
+                    out += _pack_ii(d8, u9)
+                elif d8 == 7:
                     try:
-                        b11 = u10.encode()
+                        b10 = u9.encode()
                     except UnicodeEncodeError:
-                        b11 = u10.encode("utf-8", "surrogateescape")
-                    n12 = len(b11)
-                    if n12 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n12} exceeds maximum 4194304")
-                    out += _pack_iI(d9, n12)
-                    out += b11
-                    if n12 & 3:
-                        out += PAD[n12 & 3]
+                        b10 = u9.encode("utf-8", "surrogateescape")
+                    n11 = len(b10)
+                    if n11 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n11} exceeds maximum 4194304")
+                    out += _pack_iI(d8, n11)
+                    out += b10
+                    if n11 & 3:
+                        out += PAD[n11 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d9!r}")
+                    raise fault(f"unknown union discriminant {d8!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f2) from None
     except ENCODE_ERRORS as e:
@@ -41410,8 +40585,8 @@ def unpack_remote_domain_get_guest_vcpus_ret(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         result = new(remote_domain_get_guest_vcpus_ret)
         result.params = params
     except DECODE_ERRORS as e:
@@ -41435,46 +40610,39 @@ def pack_remote_domain_get_guest_vcpus_ret(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
     except ENCODE_ERRORS as e:
@@ -42781,40 +41949,22 @@ def unpack_remote_node_get_sev_info_ret(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -42830,8 +41980,7 @@ def unpack_remote_node_get_sev_info_ret(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(remote_typed_param_value)
@@ -42839,8 +41988,8 @@ def unpack_remote_node_get_sev_info_ret(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         where = "nparams"
         (nparams,) = i32_from(buf, pos)
         pos += 4
@@ -42866,51 +42015,44 @@ def pack_remote_node_get_sev_info_ret(out: bytearray, v: remote_node_get_sev_inf
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
         where = "nparams"
-        f12 = v.nparams
-        out += i32_pack(f12)
+        f11 = v.nparams
+        out += i32_pack(f11)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_node_get_sev_info_ret", where, v) from None
 
@@ -43053,8 +42195,8 @@ def unpack_remote_domain_get_launch_security_info_ret(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         result = new(remote_domain_get_launch_security_info_ret)
         result.params = params
     except DECODE_ERRORS as e:
@@ -43078,46 +42220,39 @@ def pack_remote_domain_get_launch_security_info_ret(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
     except ENCODE_ERRORS as e:
@@ -43171,40 +42306,22 @@ def unpack_remote_domain_set_launch_security_state_args(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -43220,8 +42337,7 @@ def unpack_remote_domain_set_launch_security_state_args(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(remote_typed_param_value)
@@ -43229,8 +42345,8 @@ def unpack_remote_domain_set_launch_security_state_args(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
@@ -43261,51 +42377,44 @@ def pack_remote_domain_set_launch_security_state_args(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
         where = "flags"
-        f12 = v.flags
-        out += u32_pack(f12)
+        f11 = v.flags
+        out += u32_pack(f11)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_domain_set_launch_security_state_args", where, v) from None
 
@@ -43722,8 +42831,8 @@ def unpack_remote_connect_list_all_nwfilter_bindings_ret(
                     x2.filtername = buf[s6 : s6 + n7].decode()
                 except UnicodeDecodeError:
                     x2.filtername = buf[s6 : s6 + n7].decode("utf-8", "surrogateescape")
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_nonnull_nwfilter_binding, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            bindings, pos = redecode_items(unpack_remote_nonnull_nwfilter_binding, buf, start3, n1)
         where = "ret"
         (ret,) = u32_from(buf, pos)
         pos += 4
@@ -43934,47 +43043,37 @@ def unpack_remote_network_list_all_ports_ret(
     where = ""
     if type(buf) is not bytes:
         buf = bytes(buf)
-    end = len(buf)
     try:
         where = "ports"
         (n1,) = u32_from(buf, pos)
         if n1 > 16384:  # REMOTE_NETWORK_PORT_LIST_MAX
             raise too_long(n1, 16384, pos)
         pos += 4
-        if n1 * 36 > end - pos:
+        if n1 * 36 > len(buf) - pos:
             raise truncated(pos)
         start3 = pos
         ports = instances(remote_nonnull_network_port, n1)
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
             for x2 in ports:
-                if n4 > 4194304:  # REMOTE_STRING_MAX
-                    raise too_long(n4, 4194304, pos)
                 s8 = pos + 4
                 pos = s8 + ((n4 + 3) & -4)
-                if pos > end:
-                    raise truncated(s8)
                 if n4 & 3 and buf[s8 + n4 : pos] != PAD[n4 & 3]:
                     raise bad_padding(s8 + n4)
+                (b9, a7) = _string_16s_4194304[n4](buf, s8)
                 try:
-                    a6 = buf[s8 : s8 + n4].decode()
+                    a6 = b9.decode()
                 except UnicodeDecodeError:
-                    a6 = buf[s8 : s8 + n4].decode("utf-8", "surrogateescape")
-                if pos + 16 > end:
-                    raise truncated(pos)
-                a7 = buf[pos : pos + 16]
+                    a6 = b9.decode("utf-8", "surrogateescape")
                 pos += 16
                 a5 = new(remote_nonnull_network)
                 a5.name = a6
                 a5.uuid = a7
-                if pos + 20 <= end:
-                    (x2.uuid, n4) = _unpack_16sI(buf, pos)
-                else:
-                    (x2.uuid,) = _unpack_16s(buf, pos)
+                (x2.uuid, n4) = _unpack_16sI(buf, pos)
                 pos += 16
                 x2.net = a5
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_nonnull_network_port, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            ports, pos = redecode_items(unpack_remote_nonnull_network_port, buf, start3, n1)
         where = "ret"
         (ret,) = u32_from(buf, pos)
         pos += 4
@@ -44263,40 +43362,22 @@ def unpack_remote_network_port_set_parameters_args(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -44312,8 +43393,7 @@ def unpack_remote_network_port_set_parameters_args(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(remote_typed_param_value)
@@ -44321,8 +43401,8 @@ def unpack_remote_network_port_set_parameters_args(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
@@ -44353,51 +43433,44 @@ def pack_remote_network_port_set_parameters_args(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
         where = "flags"
-        f12 = v.flags
-        out += u32_pack(f12)
+        f11 = v.flags
+        out += u32_pack(f11)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_network_port_set_parameters_args", where, v) from None
 
@@ -44484,40 +43557,22 @@ def unpack_remote_network_port_get_parameters_ret(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -44533,8 +43588,7 @@ def unpack_remote_network_port_get_parameters_ret(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(remote_typed_param_value)
@@ -44542,8 +43596,8 @@ def unpack_remote_network_port_get_parameters_ret(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         where = "nparams"
         (nparams,) = i32_from(buf, pos)
         pos += 4
@@ -44571,51 +43625,44 @@ def pack_remote_network_port_get_parameters_ret(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
         where = "nparams"
-        f12 = v.nparams
-        out += i32_pack(f12)
+        f11 = v.nparams
+        out += i32_pack(f11)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_network_port_get_parameters_ret", where, v) from None
 
@@ -45062,18 +44109,20 @@ def unpack_remote_domain_list_all_checkpoints_ret(
                     a7 = buf[s10 : s10 + n11].decode()
                 except UnicodeDecodeError:
                     a7 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
-                if pos + 24 <= end:
-                    (a8, a9, n4) = _unpack_16siI(buf, pos)
-                else:
-                    (a8, a9) = _unpack_16si(buf, pos)
+                (a8, a9, n4) = _unpack_16siI(buf, pos)
                 pos += 20
                 a5 = new(remote_nonnull_domain)
                 a5.name = a7
                 a5.uuid = a8
                 a5.id = a9
                 x2.dom = a5
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_nonnull_domain_checkpoint, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            checkpoints, pos = redecode_items(
+                unpack_remote_nonnull_domain_checkpoint,
+                buf,
+                start3,
+                n1,
+            )
         where = "ret"
         (ret,) = i32_from(buf, pos)
         pos += 4
@@ -45239,18 +44288,20 @@ def unpack_remote_domain_checkpoint_list_all_children_ret(
                     a7 = buf[s10 : s10 + n11].decode()
                 except UnicodeDecodeError:
                     a7 = buf[s10 : s10 + n11].decode("utf-8", "surrogateescape")
-                if pos + 24 <= end:
-                    (a8, a9, n4) = _unpack_16siI(buf, pos)
-                else:
-                    (a8, a9) = _unpack_16si(buf, pos)
+                (a8, a9, n4) = _unpack_16siI(buf, pos)
                 pos += 20
                 a5 = new(remote_nonnull_domain)
                 a5.name = a7
                 a5.uuid = a8
                 a5.id = a9
                 x2.dom = a5
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_nonnull_domain_checkpoint, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            checkpoints, pos = redecode_items(
+                unpack_remote_nonnull_domain_checkpoint,
+                buf,
+                start3,
+                n1,
+            )
         where = "ret"
         (ret,) = i32_from(buf, pos)
         pos += 4
@@ -45676,8 +44727,8 @@ def unpack_remote_domain_get_guest_info_ret(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         result = new(remote_domain_get_guest_info_ret)
         result.params = params
     except DECODE_ERRORS as e:
@@ -45701,46 +44752,39 @@ def pack_remote_domain_get_guest_info_ret(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
     except ENCODE_ERRORS as e:
@@ -45786,40 +44830,22 @@ def unpack_remote_connect_set_identity_args(
                 pos = k5
                 u10: int | float | str
                 if d8 == 1:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 2:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_II(buf, pos)
-                    else:
-                        (u10,) = u32_from(buf, pos)
+                    (u10, n4) = _unpack_II(buf, pos)
                     pos += 4
                 elif d8 == 3:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_qI(buf, pos)
-                    else:
-                        (u10,) = i64_from(buf, pos)
+                    (u10, n4) = _unpack_qI(buf, pos)
                     pos += 8
                 elif d8 == 4:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_QI(buf, pos)
-                    else:
-                        (u10,) = u64_from(buf, pos)
+                    (u10, n4) = _unpack_QI(buf, pos)
                     pos += 8
                 elif d8 == 5:
-                    if pos + 12 <= end:
-                        (u10, n4) = _unpack_dI(buf, pos)
-                    else:
-                        (u10,) = f64_from(buf, pos)
+                    (u10, n4) = _unpack_dI(buf, pos)
                     pos += 8
                 elif d8 == 6:
-                    if pos + 8 <= end:
-                        (u10, n4) = _unpack_iI(buf, pos)
-                    else:
-                        (u10,) = i32_from(buf, pos)
+                    (u10, n4) = _unpack_iI(buf, pos)
                     pos += 4
                 elif d8 == 7:
                     (n12,) = u32_from(buf, pos)
@@ -45835,8 +44861,7 @@ def unpack_remote_connect_set_identity_args(
                         u10 = buf[s11 : s11 + n12].decode()
                     except UnicodeDecodeError:
                         u10 = buf[s11 : s11 + n12].decode("utf-8", "surrogateescape")
-                    if pos + 4 <= end:
-                        (n4,) = u32_from(buf, pos)
+                    (n4,) = u32_from(buf, pos)
                 else:
                     raise bad_discriminant(d8, pos - 4)
                 a9 = new(remote_typed_param_value)
@@ -45844,8 +44869,8 @@ def unpack_remote_connect_set_identity_args(
                 a9.value = u10
                 x2.field = a7
                 x2.value = a9
-        except DECODE_ERRORS as e:
-            raise fail_items(e, unpack_remote_typed_param, buf, start3, n1) from None
+        except DECODE_ERRORS:
+            params, pos = redecode_items(unpack_remote_typed_param, buf, start3, n1)
         where = "flags"
         (flags,) = u32_from(buf, pos)
         pos += 4
@@ -45873,51 +44898,44 @@ def pack_remote_connect_set_identity_args(
         try:
             for x3 in f1:
                 f4 = x3.field
-                try:
-                    b5 = f4.encode()
-                except UnicodeEncodeError:
-                    b5 = f4.encode("utf-8", "surrogateescape")
-                n6 = len(b5)
-                if n6 > 4194304:  # REMOTE_STRING_MAX
-                    raise fault(f"length {n6} exceeds maximum 4194304")
-                out += u32_pack(n6)
-                out += b5
-                if n6 & 3:
-                    out += PAD[n6 & 3]
-                f7 = x3.value
-                d8 = f7.type
-                u9: Any = f7.value
-                if d8 == 1:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 2:
-                    out += _pack_iI(d8, u9)
-                elif d8 == 3:
-                    out += _pack_iq(d8, u9)
-                elif d8 == 4:
-                    out += _pack_iQ(d8, u9)
-                elif d8 == 5:
-                    out += _pack_id(d8, u9)
-                elif d8 == 6:
-                    out += _pack_ii(d8, u9)
-                elif d8 == 7:
+                k5 = REMOTE_TYPED_PARAM_NAMES.get(f4)
+                if k5 is None:
+                    k5 = store_name(REMOTE_TYPED_PARAM_NAMES, f4, 4194304)
+                out += k5
+                f6 = x3.value
+                d7 = f6.type
+                u8: Any = f6.value
+                if d7 == 1:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 2:
+                    out += _pack_iI(d7, u8)
+                elif d7 == 3:
+                    out += _pack_iq(d7, u8)
+                elif d7 == 4:
+                    out += _pack_iQ(d7, u8)
+                elif d7 == 5:
+                    out += _pack_id(d7, u8)
+                elif d7 == 6:
+                    out += _pack_ii(d7, u8)
+                elif d7 == 7:
                     try:
-                        b10 = u9.encode()
+                        b9 = u8.encode()
                     except UnicodeEncodeError:
-                        b10 = u9.encode("utf-8", "surrogateescape")
-                    n11 = len(b10)
-                    if n11 > 4194304:  # REMOTE_STRING_MAX
-                        raise fault(f"length {n11} exceeds maximum 4194304")
-                    out += _pack_iI(d8, n11)
-                    out += b10
-                    if n11 & 3:
-                        out += PAD[n11 & 3]
+                        b9 = u8.encode("utf-8", "surrogateescape")
+                    n10 = len(b9)
+                    if n10 > 4194304:  # REMOTE_STRING_MAX
+                        raise fault(f"length {n10} exceeds maximum 4194304")
+                    out += _pack_iI(d7, n10)
+                    out += b9
+                    if n10 & 3:
+                        out += PAD[n10 & 3]
                 else:
-                    raise fault(f"unknown union discriminant {d8!r}")
+                    raise fault(f"unknown union discriminant {d7!r}")
         except ENCODE_ERRORS as e:
             raise fail_pack_items(e, pack_remote_typed_param, f1) from None
         where = "flags"
-        f12 = v.flags
-        out += u32_pack(f12)
+        f11 = v.flags
+        out += u32_pack(f11)
     except ENCODE_ERRORS as e:
         raise fail_pack(e, "remote_connect_set_identity_args", where, v) from None
 

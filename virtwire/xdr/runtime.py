@@ -6,9 +6,10 @@ fails do the helpers here turn the low-level cause (``struct.error``, a
 failed check) into an ``XDRFieldError`` whose message names the path, e.g.
 ``remote_domain_get_info_ret.memory: truncated at byte 12``.
 
-Array decoders make their elements with ``instances``, and those of typed
-parameters look each name and discriminant up in a ``KeyCache`` first,
-since replies repeat the same few names.
+Array decoders make their elements with ``instances``; they read a string
+together with the fixed-size fields after it through a ``StringRun``, and
+those of typed parameters look each name and discriminant up in a
+``KeyCache`` first, since replies repeat the same few names.
 
 Decoders work on ``bytes``; one handed a ``memoryview`` or ``bytearray``
 copies it once on entry, since slicing ``bytes`` and decoding the slice is
@@ -170,6 +171,59 @@ def load_key(keys: KeyCache, cases: frozenset[int], buf: bytes, pos: int) -> tup
     return name, kind
 
 
+NameCache: TypeAlias = dict[str, bytes]
+"""The encoder's side of ``KeyCache``: typed parameter names' wire bytes (length word,
+UTF-8, zero padding), by name. Array encoders append a hit as it is; on a miss
+``store_name`` encodes the name and stores it, within the same bounds as a ``KeyCache``."""
+
+
+def store_name(names: NameCache, name: str, limit: int | None) -> bytes:
+    """Encode ``name`` as an XDR string of at most ``limit`` bytes, store it in ``names``
+    (a ``str`` of up to ``KEY_NAME_MAX`` bytes) and return its wire bytes."""
+    try:
+        data = name.encode()
+    except UnicodeEncodeError:
+        data = name.encode("utf-8", "surrogateescape")
+    n = len(data)
+    if limit is not None and n > limit:
+        raise fault(f"length {n} exceeds maximum {limit}")
+    wire = u32_pack(n) + data + PAD[n & 3]
+    if n <= KEY_NAME_MAX and type(name) is str:
+        if len(names) >= KEY_CACHE_SIZE:
+            names.clear()
+        names[name] = wire
+    return wire
+
+STRING_RUN_KEEP: Final = 256
+"""Longest string whose unpacker a ``StringRun`` keeps."""
+
+
+class StringRun(dict[int, Callable[[bytes, int], tuple[Any, ...]]]):
+    """Unpackers, by length ``n``, of ``n`` bytes, their padding and a fixed run after them.
+
+    An array decoder reads a string (or variable opaque) and the fixed-size fields that
+    follow it with one ``struct`` call: ``run[n](buf, start)`` returns the ``n`` bytes and
+    the run's values. A length over the string's ``limit`` (None: no limit) raises
+    ``struct.error`` before anything is allocated, as does input too short for all of it;
+    the padding is skipped, not checked (the caller checks it). Unpackers for up to
+    ``STRING_RUN_KEEP`` bytes are kept; longer ones serve one call.
+    """
+
+    __slots__ = ("fmt", "limit")
+
+    def __init__(self, fmt: str, limit: int | None) -> None:
+        super().__init__()
+        self.fmt = fmt
+        self.limit = limit
+
+    def __missing__(self, n: int) -> Callable[[bytes, int], tuple[Any, ...]]:
+        if self.limit is not None and n > self.limit:
+            raise struct.error(f"length {n} exceeds maximum {self.limit}")
+        fn = struct.Struct(f">{n}s{-n % 4}x{self.fmt}").unpack_from
+        if n <= STRING_RUN_KEEP:
+            self[n] = fn
+        return fn
+
 def _split(where: str) -> tuple[str, ...]:
     return tuple(p for p in where.split(".") if p) if where else ()
 
@@ -253,21 +307,27 @@ def chars_to_bytes(values: tuple[int, ...], at: int) -> bytes:
     return bytes(c & 0xFF for c in values)
 
 
-def fail_items(
-    e: Exception,
-    unpack_item: Callable[[bytes | memoryview, int], tuple[object, int]],
-    buf: bytes | memoryview,
-    start: int,
-    count: int,
-) -> XDRError:
-    """Find which element of an array decoded in place failed, by decoding again slowly."""
+def redecode_items(
+    unpack_item: Callable[[bytes, int], tuple[T, int]], buf: bytes, start: int, count: int
+) -> tuple[list[T], int]:
+    """Decode an array's ``count`` elements at ``start`` again, one by one, with the
+    element type's own decoder; return them and the position after them.
+
+    Array decoders fill their elements in place in a loop that only detects bad input:
+    it reads the word after each element ahead and leaves some checks to ``struct``.
+    When that loop fails, this pass raises the error naming the element and field at
+    fault, or, when the loop failed only reading ahead past the array, returns the
+    elements, and the field after the array reports what is wrong there.
+    """
+    items = []
     pos = start
     for index in range(count):
         try:
-            _, pos = unpack_item(buf, pos)
+            item, pos = unpack_item(buf, pos)
         except XDRFieldError as inner:
-            return XDRFieldError("", (f"[{index}]",) + inner.path, inner.reason)
-    return fail_item(e, count, pos)  # pragma: no cover - the slow pass always fails too
+            raise XDRFieldError("", (f"[{index}]",) + inner.path, inner.reason) from None
+        items.append(item)
+    return items, pos
 
 
 def fail_pack_items(
