@@ -6,8 +6,12 @@ fields share one precompiled ``struct`` call, typedefs are expanded in
 place, and the only bookkeeping is a ``where`` string that names the
 field being coded, read by the error helpers only when something fails.
 Arrays of structs make their elements in one call and expand the element
-decoder in place; typed parameters there take their name and type from a
-cache (``KEY_CACHED``).
+decoder in place: a string and the fixed fields after it are one ``StringRun``
+call, each element reads the next one's length word ahead, and any failure
+sends the array to ``redecode_items``, which decodes it again with the element
+type's own decoder and names the field at fault.  Typed parameters there take
+their name and type from a cache (``KEY_CACHED``), and are encoded with their
+name's wire bytes from another.
 """
 
 from __future__ import annotations
@@ -79,9 +83,11 @@ A typed parameter is a string ``field`` and a union ``value`` switched on
 through the discriminant are looked up in a ``KeyCache`` (see
 ``virtwire.xdr.runtime``), the module's ``<STRUCT>_KEYS``, sparing the name's
 checks and UTF-8 decoding and the discriminant's read; on a miss ``load_key``
-decodes them, checking the discriminant against ``<STRUCT>_CASES``.  The
-standalone ``unpack_<struct>`` stays uncached: it is the reference that
-``redecode_items`` uses to report errors.
+decodes them, checking the discriminant against ``<STRUCT>_CASES``.  Array
+encoders likewise append the name's wire bytes from ``<STRUCT>_NAMES`` (a
+``NameCache``), filled by ``store_name``.  The standalone ``unpack_<struct>`` and
+``pack_<struct>`` stay uncached: they are the references that ``redecode_items``
+and ``fail_pack_items`` use to report errors.
 """
 
 _SINGLE_FROM = {"i": "i32_from", "I": "u32_from", "q": "i64_from", "Q": "u64_from"}
