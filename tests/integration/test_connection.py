@@ -457,3 +457,87 @@ def test_dropped_connection_releases_its_thread_and_socket(test_uri: str) -> Non
     thread.join(5)
     assert not thread.is_alive()
     assert sock.fileno() == -1  # closed
+
+
+# -- spin-waiting (blocking runtime) ----------------------------------------------
+
+
+class _CountingSpins:
+    """Wraps a runtime's ``_spin`` to count spins and the ones that got bytes."""
+
+    def __init__(self, rt: Any) -> None:
+        self.spins = self.hits = 0
+        self._spin = rt._spin
+        rt._spin = self
+
+    def __call__(self) -> bytes | None:
+        self.spins += 1
+        data = self._spin()
+        self.hits += data is not None
+        return data  # type: ignore[no-any-return]
+
+
+def test_spin_wait_defaults_by_transport(daemon: Daemon) -> None:
+    from virtwire.api._sync.runtime import SPIN_WAIT
+
+    expected = SPIN_WAIT if (os.cpu_count() or 1) >= 2 else 0.0
+    with virtwire.Connection(daemon.uri()) as conn:
+        assert conn.runtime.spin_wait == expected
+    with virtwire.Connection(daemon.uri(transport="tcp")) as conn:
+        assert conn.runtime.spin_wait == 0.0
+    with virtwire.Connection(daemon.uri(), spin_wait=0) as conn:
+        assert conn.runtime.spin_wait == 0.0
+        assert conn.get_type() == "TEST"
+
+
+@pytest.mark.parametrize("timeout", [None, 30.0])
+def test_lone_calls_spin_for_their_replies(daemon: Daemon, timeout: float | None) -> None:
+    with virtwire.Connection(daemon.uri(), spin_wait=0.05, timeout=timeout) as conn:
+        counter = _CountingSpins(conn.runtime)
+        names = [conn.get_hostname() for _ in range(50)]
+        assert len(set(names)) == 1 and names[0]
+        assert counter.spins >= 50 and counter.hits >= 25  # a 50 ms spin sees most replies
+        assert conn.runtime._spin_pause == 0
+
+
+def test_spins_that_see_nothing_pause_spinning(tmp_daemon: Daemon) -> None:
+    from virtwire.api._sync.runtime import SPIN_MISSES, SPIN_PAUSE
+
+    with virtwire.Connection(tmp_daemon.uri(), spin_wait=1e-6, keepalive=None) as conn:
+        counter = _CountingSpins(conn.runtime)
+        for _ in range(SPIN_MISSES):
+            tmp_daemon.pause()  # no reply can come within the spin
+            threading.Timer(0.1, tmp_daemon.resume).start()
+            assert conn.get_type() == "TEST"
+        assert counter.spins == SPIN_MISSES and counter.hits == 0
+        assert conn.runtime._spin_pause == SPIN_PAUSE
+        conn.get_type()
+        assert counter.spins == SPIN_MISSES  # paused
+        assert conn.runtime._spin_pause == SPIN_PAUSE - 1
+        conn.runtime.spin_wait = 0.05  # setting it judges the daemon afresh
+        assert conn.runtime._spin_pause == 0
+        conn.get_type()
+        assert counter.spins == SPIN_MISSES + 1
+
+
+def test_threads_sharing_a_connection_do_not_spin(daemon: Daemon) -> None:
+    with virtwire.Connection(daemon.uri(), spin_wait=0.05) as conn:
+        counter = _CountingSpins(conn.runtime)
+        barrier = threading.Barrier(4)
+        errors: list[BaseException] = []
+
+        def work() -> None:
+            try:
+                barrier.wait()
+                for _ in range(50):
+                    assert conn.get_type() == "TEST"
+            except BaseException as exc:  # noqa: BLE001
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert errors == []
+        assert counter.spins < 200  # a reader with company does not spin

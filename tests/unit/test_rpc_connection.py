@@ -506,3 +506,28 @@ def test_receive_keeps_the_connections_own_message_limit() -> None:
     got = conn.receive(frame(7, framing.REPLY, serial, framing.OK, bytes(64)))  # 92 > 4 + 64
     assert isinstance(got[0], CallFailed) and "too large" in got[0].error.message
     assert isinstance(got[-1], ConnectionClosed) and got[-1].reason == CLOSE_REASON_ERROR
+
+
+def test_receive_dispatches_a_batch_of_frames_and_buffers_the_rest() -> None:
+    conn = RpcConnection()
+    serials = [conn.send_call(FakeProc(), i, token=f"t{i}") for i in range(4)]
+    conn.data_to_send()
+    replies = [frame(7, framing.REPLY, s, framing.OK, U32.pack(100 + s)) for s in serials]
+    ping = frame(1, framing.MESSAGE, 0, framing.OK, prog=KEEPALIVE_PROGRAM)
+    got = conn.receive(replies[0] + ping + replies[1] + replies[2][:3])
+    assert [(e.token, e.value) for e in got] == [("t0", 101), ("t1", 102)]
+    assert conn.data_to_send() == frame(2, framing.MESSAGE, 0, framing.OK, prog=KEEPALIVE_PROGRAM)
+    got = conn.receive(replies[2][3:] + replies[3])
+    assert [(e.token, e.value) for e in got] == [("t2", 103), ("t3", 104)]
+    assert conn.next_event() is NEED_DATA and conn.pending_calls == 0
+
+
+def test_receive_of_a_bad_length_after_good_frames_reports_them_first() -> None:
+    conn = RpcConnection()
+    a = conn.send_call(FakeProc(), 1, token="a")
+    conn.send_call(FakeProc(), 2, token="b")
+    good = frame(7, framing.REPLY, a, framing.OK, U32.pack(10))
+    got = conn.receive(good + U32.pack(8) + bytes(24))  # a length word under the header size
+    assert [(type(e), e.token) for e in got[:2]] == [(Reply, "a"), (CallFailed, "b")]
+    assert "too small" in got[1].error.message
+    assert isinstance(got[-1], ConnectionClosed) and got[-1].reason == CLOSE_REASON_ERROR

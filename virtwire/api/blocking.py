@@ -10,7 +10,11 @@ from virtwire.rpc.keepalive import DEFAULT_COUNT, DEFAULT_INTERVAL
 
 
 class Connection(_connection.Connection):
-    __doc__ = _connection.Connection.__doc__
+    __doc__ = (_connection.Connection.__doc__ or "") + """
+    ``spin_wait`` (blocking connections only) is how long, in seconds, a lone call polls
+    the socket for its reply before it sleeps: by default 200 µs on a daemon's unix socket
+    with two CPUs or more, else 0 (see :mod:`virtwire.api._sync.runtime`); 0 turns it off.
+    """
 
     def __init__(
         self,
@@ -24,12 +28,16 @@ class Connection(_connection.Connection):
         address: str | None = None,
         timeout: float | None = None,
         keepalive: tuple[float, int] | None = (DEFAULT_INTERVAL, DEFAULT_COUNT),
+        spin_wait: float | None = None,
     ) -> None:
         super().__init__(
             uri, readonly, flags, auth, credlist, callback,
             address=address, timeout=timeout, keepalive=keepalive,
         )
         self.open()
+        rt = self.runtime
+        # Opening's first calls are slow ones: judge spinning on the calls that follow.
+        rt.spin_wait = rt.spin_wait if spin_wait is None else spin_wait
 
     def __del__(self) -> None:
         # Dropped without close(): release the socket and the dispatch thread (no RPC, as

@@ -401,32 +401,49 @@ class RpcConnection:
     def receive(self, data: bytes | bytearray | memoryview) -> list[Any]:
         """Feed bytes read from the transport and return every event now complete, in order.
 
-        :meth:`receive_data` and a :meth:`next_event` loop in one step. Bytes that are
-        exactly one frame, arriving with nothing else buffered (the reply to a lone call,
-        usually), go straight to dispatch without the frame reader.
+        :meth:`receive_data` and a :meth:`next_event` loop in one step. Whole frames at the
+        start of a ``bytes`` chunk arriving with nothing else buffered (the usual case: a
+        reply, or a batch of them) go straight to dispatch without the frame reader; only
+        what follows them (a frame cut short, say) is buffered.
         """
         if (
-            type(data) is bytes
-            and self.state is _OPEN
-            and not self._reader.buffered
-            and not self._events
-            and self._held is None
-            and self._layer is None
-            and PAYLOAD_OFFSET <= len(data) <= self._frame_max
-            and _U32.unpack_from(data)[0] == len(data)
+            type(data) is not bytes
+            or not data
+            or self.state is not _OPEN
+            or self._reader.buffered
+            or self._events
+            or self._held is not None
+            or self._layer is not None
         ):
-            self.keepalive.mark_active()
+            self.receive_data(data)
+            return list(iter(self.next_event, NEED_DATA))
+        self.keepalive.mark_active()
+        events: list[Any] = []
+        size = len(data)
+        pos = 0
+        limit = self._frame_max
+        dispatch = self._dispatch
+        while size - pos >= PAYLOAD_OFFSET:
+            (n,) = _U32.unpack_from(data, pos)
+            if n > size - pos or n < PAYLOAD_OFFSET or n > limit:
+                break  # cut short, or a bad length the frame reader reports
+            frame = data if n == size else data[pos : pos + n]
+            pos += n
             try:
-                event = self._dispatch(data)
+                event = dispatch(frame)
             except RemoteProtocolError as exc:
                 self._close(Input.BROKEN, exc)
-                return list(iter(self.next_event, NEED_DATA))
-            events = [] if event is None else [event]
-            if self._events:  # a reply completed by file descriptors received before
-                events.extend(iter(self.next_event, NEED_DATA))
+                break
+            if event is not None:
+                events.append(event)
+            if self._held is not None or self._events:
+                break  # file descriptors to wait for, or a reply they completed
+        if pos < size and self.state is _OPEN:
+            self._reader.feed(data[pos:] if pos else data)
+        elif not self._events and self.state is _OPEN:
             return events
-        self.receive_data(data)
-        return list(iter(self.next_event, NEED_DATA))
+        events.extend(iter(self.next_event, NEED_DATA))
+        return events
 
     def receive_fds(self, fds: Iterable[int]) -> None:
         """Feed file descriptors received with the bytes."""

@@ -14,7 +14,7 @@ import os
 import socket
 import ssl
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from typing import Any, Final
 
 from virtwire.api.runtime_base import RuntimeBase, fds_unsupported, io_error
@@ -134,6 +134,7 @@ class AsyncRuntime(RuntimeBase):
     def _on_readable(self) -> None:
         sock = self._sock
         core = self.core
+        events: list[Any] = []
         try:
             while True:
                 if self._can_fds and core.expects_fds:
@@ -142,22 +143,24 @@ class AsyncRuntime(RuntimeBase):
                         core.receive_fds(fds)
                 else:
                     data = sock.recv(_READ_SIZE)
-                core.receive_data(data)
+                events += core.receive(data)
                 if not data or not isinstance(sock, ssl.SSLSocket) or not sock.pending():
                     break
         except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError, InterruptedError):
             pass
         except (OSError, ssl.SSLError) as exc:
             core.connection_lost(io_error(exc, "read from"))
-        self._process()
+            events.extend(iter(core.next_event, NEED_DATA))
+        self._process(events)
 
-    def _process(self) -> None:
+    def _process(self, events: Iterable[Any] | None = None) -> None:
+        """Complete futures and dispatch the core's events: ``events`` (what
+        ``core.receive`` returned), or else every event the core has."""
         core = self.core
         replied = False
-        while True:
-            event = core.next_event()
-            if event is NEED_DATA:
-                break
+        if events is None:
+            events = iter(core.next_event, NEED_DATA)
+        for event in events:
             cls = event.__class__
             if cls is Reply:
                 fut = event.token
