@@ -1029,11 +1029,6 @@ class ModuleRenderer:
         shape = fields[0][1]
         assert isinstance(shape, Str | Opaque)
         limit = shape.max if isinstance(shape, Str) else shape.size
-        start = b.tmp("s")
-        b.add(d, f"{start} = pos + 4")
-        b.add(d, f"pos = {start} + (({n} + 3) & -4)")
-        b.add(d, f"if {n} & 3 and buf[{start} + {n} : pos] != {self._rt('PAD')}[{n} & 3]:")
-        b.add(d + 1, f"raise {self._rt('bad_padding')}({start} + {n})")
         fmt, off = "", 0
         offsets = []
         for _, sh in fields[1:]:
@@ -1042,6 +1037,12 @@ class ModuleRenderer:
             offsets.append(off)
             off += size
         run = fields[1:]
+        start = b.tmp("s")
+        b.add(d, f"{start} = pos + 4")
+        b.add(d, f"pos = {start} + {off} + (({n} + 3) & -4)  # past the fixed fields")
+        padding = f"buf[{start} + {n} : {start} + (({n} + 3) & -4)]"
+        b.add(d, f"if {n} & 3 and {padding} != {self._rt('PAD')}[{n} & 3]:")
+        b.add(d + 1, f"raise {self._rt('bad_padding')}({start} + {n})")
         checked = [isinstance(sh, Prim) and self._needs_check(sh) for _, sh in run]
         raws = [b.tmp("r") if c else nm for c, nm in zip(checked, names[1:], strict=True)]
         data = b.tmp("b") if isinstance(shape, Str) else names[0]
@@ -1053,7 +1054,7 @@ class ModuleRenderer:
             if self._follow_always:
                 self._unpack_into(b, d, [data] + raws + [follow], fmt, ahead, start)
             else:
-                b.add(d, f"if pos + {off + 4} <= len(buf):")
+                b.add(d, "if pos + 4 <= len(buf):")
                 self._unpack_into(b, d + 1, [data] + raws + [follow], fmt, ahead, start)
                 b.add(d, "else:")
                 self._unpack_into(b, d + 1, [data] + raws, fmt, plain, start)
@@ -1061,8 +1062,7 @@ class ModuleRenderer:
             self._decode_utf8(b, d, names[0], data)
         for o, (_, sh), raw, nm, c in zip(offsets, run, raws, names[1:], checked, strict=True):
             if c and isinstance(sh, Prim):
-                self._check_prim(b, d, sh, raw, f"pos + {o}", nm)
-        b.add(d, f"pos += {off}")
+                self._check_prim(b, d, sh, raw, f"pos - {off - o}", nm)
 
     def _string_run_fn(self, fmt: str, limit: int | None, n: str) -> str:
         """The ``StringRun`` of ``fmt`` for strings up to ``limit``, looked up by ``n``."""

@@ -3225,15 +3225,14 @@ def unpack_remote_node_get_cpu_stats_ret(
             n4 = u32_from(buf, pos)[0] if n1 else 0
             for x2 in params:
                 s5 = pos + 4
-                pos = s5 + ((n4 + 3) & -4)
-                if n4 & 3 and buf[s5 + n4 : pos] != PAD[n4 & 3]:
+                pos = s5 + 8 + ((n4 + 3) & -4)  # past the fixed fields
+                if n4 & 3 and buf[s5 + n4 : s5 + ((n4 + 3) & -4)] != PAD[n4 & 3]:
                     raise bad_padding(s5 + n4)
                 (b6, x2.value, n4) = _string_QI_4194304[n4](buf, s5)
                 try:
                     x2.field = b6.decode()
                 except UnicodeDecodeError:
                     x2.field = b6.decode("utf-8", "surrogateescape")
-                pos += 8
         except DECODE_ERRORS:
             params, pos = redecode_items(unpack_remote_node_get_cpu_stats, buf, start3, n1)
         where = "nparams"
@@ -3348,15 +3347,14 @@ def unpack_remote_node_get_memory_stats_ret(
             n4 = u32_from(buf, pos)[0] if n1 else 0
             for x2 in params:
                 s5 = pos + 4
-                pos = s5 + ((n4 + 3) & -4)
-                if n4 & 3 and buf[s5 + n4 : pos] != PAD[n4 & 3]:
+                pos = s5 + 8 + ((n4 + 3) & -4)  # past the fixed fields
+                if n4 & 3 and buf[s5 + n4 : s5 + ((n4 + 3) & -4)] != PAD[n4 & 3]:
                     raise bad_padding(s5 + n4)
                 (b6, x2.value, n4) = _string_QI_4194304[n4](buf, s5)
                 try:
                     x2.field = b6.decode()
                 except UnicodeDecodeError:
                     x2.field = b6.decode("utf-8", "surrogateescape")
-                pos += 8
         except DECODE_ERRORS:
             params, pos = redecode_items(unpack_remote_node_get_memory_stats, buf, start3, n1)
         where = "nparams"
@@ -32307,15 +32305,14 @@ def unpack_remote_domain_get_disk_errors_ret(
             n4 = u32_from(buf, pos)[0] if n1 else 0
             for x2 in errors:
                 s5 = pos + 4
-                pos = s5 + ((n4 + 3) & -4)
-                if n4 & 3 and buf[s5 + n4 : pos] != PAD[n4 & 3]:
+                pos = s5 + 4 + ((n4 + 3) & -4)  # past the fixed fields
+                if n4 & 3 and buf[s5 + n4 : s5 + ((n4 + 3) & -4)] != PAD[n4 & 3]:
                     raise bad_padding(s5 + n4)
                 (b6, x2.error, n4) = _string_iI_4194304[n4](buf, s5)
                 try:
                     x2.disk = b6.decode()
                 except UnicodeDecodeError:
                     x2.disk = b6.decode("utf-8", "surrogateescape")
-                pos += 4
         except DECODE_ERRORS:
             errors, pos = redecode_items(unpack_remote_domain_disk_error, buf, start3, n1)
         where = "nerrors"
@@ -32431,15 +32428,14 @@ def unpack_remote_connect_list_all_domains_ret(
             n4 = u32_from(buf, pos)[0] if n1 else 0
             for x2 in domains:
                 s5 = pos + 4
-                pos = s5 + ((n4 + 3) & -4)
-                if n4 & 3 and buf[s5 + n4 : pos] != PAD[n4 & 3]:
+                pos = s5 + 20 + ((n4 + 3) & -4)  # past the fixed fields
+                if n4 & 3 and buf[s5 + n4 : s5 + ((n4 + 3) & -4)] != PAD[n4 & 3]:
                     raise bad_padding(s5 + n4)
                 (b6, x2.uuid, x2.id, n4) = _string_16siI_4194304[n4](buf, s5)
                 try:
                     x2.name = b6.decode()
                 except UnicodeDecodeError:
                     x2.name = b6.decode("utf-8", "surrogateescape")
-                pos += 20
         except DECODE_ERRORS:
             domains, pos = redecode_items(unpack_remote_nonnull_domain, buf, start3, n1)
         where = "ret"
@@ -32556,15 +32552,14 @@ def unpack_remote_connect_list_all_storage_pools_ret(
             n4 = u32_from(buf, pos)[0] if n1 else 0
             for x2 in pools:
                 s5 = pos + 4
-                pos = s5 + ((n4 + 3) & -4)
-                if n4 & 3 and buf[s5 + n4 : pos] != PAD[n4 & 3]:
+                pos = s5 + 16 + ((n4 + 3) & -4)  # past the fixed fields
+                if n4 & 3 and buf[s5 + n4 : s5 + ((n4 + 3) & -4)] != PAD[n4 & 3]:
                     raise bad_padding(s5 + n4)
                 (b6, x2.uuid, n4) = _string_16sI_4194304[n4](buf, s5)
                 try:
                     x2.name = b6.decode()
                 except UnicodeDecodeError:
                     x2.name = b6.decode("utf-8", "surrogateescape")
-                pos += 16
         except DECODE_ERRORS:
             pools, pos = redecode_items(unpack_remote_nonnull_storage_pool, buf, start3, n1)
         where = "ret"
@@ -32865,15 +32860,14 @@ def unpack_remote_connect_list_all_networks_ret(
             n4 = u32_from(buf, pos)[0] if n1 else 0
             for x2 in nets:
                 s5 = pos + 4
-                pos = s5 + ((n4 + 3) & -4)
-                if n4 & 3 and buf[s5 + n4 : pos] != PAD[n4 & 3]:
+                pos = s5 + 16 + ((n4 + 3) & -4)  # past the fixed fields
+                if n4 & 3 and buf[s5 + n4 : s5 + ((n4 + 3) & -4)] != PAD[n4 & 3]:
                     raise bad_padding(s5 + n4)
                 (b6, x2.uuid, n4) = _string_16sI_4194304[n4](buf, s5)
                 try:
                     x2.name = b6.decode()
                 except UnicodeDecodeError:
                     x2.name = b6.decode("utf-8", "surrogateescape")
-                pos += 16
         except DECODE_ERRORS:
             nets, pos = redecode_items(unpack_remote_nonnull_network, buf, start3, n1)
         where = "ret"
@@ -33266,15 +33260,14 @@ def unpack_remote_connect_list_all_nwfilters_ret(
             n4 = u32_from(buf, pos)[0] if n1 else 0
             for x2 in filters:
                 s5 = pos + 4
-                pos = s5 + ((n4 + 3) & -4)
-                if n4 & 3 and buf[s5 + n4 : pos] != PAD[n4 & 3]:
+                pos = s5 + 16 + ((n4 + 3) & -4)  # past the fixed fields
+                if n4 & 3 and buf[s5 + n4 : s5 + ((n4 + 3) & -4)] != PAD[n4 & 3]:
                     raise bad_padding(s5 + n4)
                 (b6, x2.uuid, n4) = _string_16sI_4194304[n4](buf, s5)
                 try:
                     x2.name = b6.decode()
                 except UnicodeDecodeError:
                     x2.name = b6.decode("utf-8", "surrogateescape")
-                pos += 16
         except DECODE_ERRORS:
             filters, pos = redecode_items(unpack_remote_nonnull_nwfilter, buf, start3, n1)
         where = "ret"
@@ -38671,15 +38664,14 @@ def unpack_remote_connect_get_all_domain_stats_args(
             n4 = u32_from(buf, pos)[0] if n1 else 0
             for x2 in doms:
                 s5 = pos + 4
-                pos = s5 + ((n4 + 3) & -4)
-                if n4 & 3 and buf[s5 + n4 : pos] != PAD[n4 & 3]:
+                pos = s5 + 20 + ((n4 + 3) & -4)  # past the fixed fields
+                if n4 & 3 and buf[s5 + n4 : s5 + ((n4 + 3) & -4)] != PAD[n4 & 3]:
                     raise bad_padding(s5 + n4)
                 (b6, x2.uuid, x2.id, n4) = _string_16siI_4194304[n4](buf, s5)
                 try:
                     x2.name = b6.decode()
                 except UnicodeDecodeError:
                     x2.name = b6.decode("utf-8", "surrogateescape")
-                pos += 20
         except DECODE_ERRORS:
             doms, pos = redecode_items(unpack_remote_nonnull_domain, buf, start3, n1)
         where = "stats@0,flags@4,@8"
@@ -43057,15 +43049,14 @@ def unpack_remote_network_list_all_ports_ret(
             n4 = u32_from(buf, pos)[0] if n1 else 0
             for x2 in ports:
                 s8 = pos + 4
-                pos = s8 + ((n4 + 3) & -4)
-                if n4 & 3 and buf[s8 + n4 : pos] != PAD[n4 & 3]:
+                pos = s8 + 16 + ((n4 + 3) & -4)  # past the fixed fields
+                if n4 & 3 and buf[s8 + n4 : s8 + ((n4 + 3) & -4)] != PAD[n4 & 3]:
                     raise bad_padding(s8 + n4)
                 (b9, a7) = _string_16s_4194304[n4](buf, s8)
                 try:
                     a6 = b9.decode()
                 except UnicodeDecodeError:
                     a6 = b9.decode("utf-8", "surrogateescape")
-                pos += 16
                 a5 = new(remote_nonnull_network)
                 a5.name = a6
                 a5.uuid = a7

@@ -163,16 +163,6 @@ class SecurityLayer(Protocol):
     def feed(self, data: bytes | bytearray | memoryview) -> bytes: ...
 
 
-def _decode_reply(
-    unpack: Callable[[Any, int], tuple[Any, int]], frame: bytes | memoryview, offset: int
-) -> tuple[Any, int]:
-    """Decode a reply, with the cyclic garbage collector paused when it is large."""
-    if len(frame) < GC_PAUSE_MIN_BYTES:
-        return unpack(frame, offset)
-    with gc_paused():
-        return unpack(frame, offset)
-
-
 def _decode_error(frame: bytes | memoryview, offset: int) -> Error:
     from virtwire.protocol.virnet_gen import unpack_virNetMessageError
 
@@ -556,7 +546,11 @@ class RpcConnection:
                     return self._bad_reply(call, fds, "trailing bytes after a void reply")
                 return Reply(call.serial, call.token, None, fds)
             try:
-                value, end = _decode_reply(unpack, frame, offset)
+                if len(frame) < GC_PAUSE_MIN_BYTES:
+                    value, end = unpack(frame, offset)
+                else:  # a large reply: no collections while its objects are made
+                    with gc_paused():
+                        value, end = unpack(frame, offset)
             except XDRError as exc:
                 return self._bad_reply(call, fds, str(exc), exc)
             if end != len(frame):

@@ -33,6 +33,7 @@ from virtwire.rpc.events import (
 from virtwire.rpc.exchange import Exchange, Instruction
 
 _READ_SIZE = 256 * 1024
+_Future: Final = asyncio.Future
 
 __all__ = ["AsyncRuntime"]
 
@@ -84,7 +85,7 @@ class AsyncRuntime(RuntimeBase):
             self._check_usable()
         if fds and not self._can_fds:
             raise fds_unsupported()
-        fut: asyncio.Future[Any] = self._loop.create_future()
+        fut: asyncio.Future[Any] = _Future(loop=self._loop)
         serial = self.core.send_call(proc, args, token=fut, fds=fds, stream=stream)
         if stream is not None:
             stream.bind(self, serial)
