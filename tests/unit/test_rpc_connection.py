@@ -531,3 +531,18 @@ def test_receive_of_a_bad_length_after_good_frames_reports_them_first() -> None:
     assert [(type(e), e.token) for e in got[:2]] == [(Reply, "a"), (CallFailed, "b")]
     assert "too small" in got[1].error.message
     assert isinstance(got[-1], ConnectionClosed) and got[-1].reason == CLOSE_REASON_ERROR
+
+
+def test_a_reply_waiting_for_its_descriptors_fails_when_the_connection_drops() -> None:
+    conn = RpcConnection()
+    serial = conn.send_call(FakeProc(), 1, token="t")
+    other = conn.send_call(FakeProc(), 2, token="abandoned")
+    conn.abandon(other)
+    conn.receive_data(frame(7, framing.REPLY_WITH_FDS, serial, framing.OK,
+                            U32.pack(1) + U32.pack(77)))
+    assert conn.next_event() is NEED_DATA and conn.expects_fds
+    got = conn.receive(b"")
+    assert [(type(e), getattr(e, "token", None)) for e in got] == [
+        (CallFailed, "t"), (ConnectionClosed, None)
+    ]
+    assert conn.pending_calls == 0 and not conn.expects_fds

@@ -24,7 +24,7 @@ import os
 import struct
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Final, NoReturn, Protocol
+from typing import Any, Final, NoReturn, Protocol, TypeAlias
 
 from virtwire.errors import (
     ConnectionClosedError,
@@ -133,16 +133,9 @@ _TRANSITIONS: Final[dict[tuple[State, Input], State]] = {
 }
 
 
-class _Call:
-    __slots__ = ("serial", "proc", "token", "abandoned", "stream", "fd_reply")
-
-    def __init__(self, serial: int, proc: ProcedureLike, token: Any, stream: bool) -> None:
-        self.serial = serial
-        self.proc = proc
-        self.token = token
-        self.abandoned = False
-        self.stream = stream
-        self.fd_reply = False
+_Call: TypeAlias = tuple[ProcedureLike, Any]
+"""A pending call: its procedure and the caller's token. (Calls abandoned or expecting file
+descriptors are the exception, and are tracked apart, by serial.)"""
 
 
 class _Stream:
@@ -188,13 +181,14 @@ class RpcConnection:
         self._out: list[bytes | bytearray] = []
         self._out_fds: deque[tuple[int, list[int]]] = deque()  # (index in _out, fds after it)
         self._calls: dict[int, _Call] = {}
+        self._abandoned: set[int] = set()  # serials of calls nobody waits for any more
+        self._fd_calls: set[int] = set()  # serials of calls whose replies may carry fds
         self._streams: dict[int, _Stream] = {}
         self._serial = 0
         self._events: deque[Any] = deque()
         self._fds: deque[int] = deque()
-        # a reply waiting for its file descriptors
-        self._held: tuple[_Call, bytes | memoryview, int, int] | None = None
-        self._fd_replies = 0  # pending calls in FD_REPLIES
+        # a reply waiting for its file descriptors: serial, call, frame, status, fd count
+        self._held: tuple[int, _Call, bytes | memoryview, int, int] | None = None
         self._layer: SecurityLayer | None = None
         self.keepalive = Keepalive()
         self.state = State.OPEN
@@ -251,11 +245,7 @@ class RpcConnection:
             self.check_open()
         serial = (self._serial + 1) & 0xFFFFFFFF or 1
         number = proc.number
-        out = bytearray(
-            FRAME_HEAD.pack(
-                0, proc.program, proc.version, number, CALL_WITH_FDS if fds else CALL, serial, OK
-            )
-        )
+        out = bytearray(PAYLOAD_OFFSET)  # the header is packed in once the length is known
         if fds:
             if len(fds) > framing.NUM_FDS_MAX:
                 raise LocalProtocolError(
@@ -272,12 +262,12 @@ class RpcConnection:
         length = len(out)
         if length > _FRAME_MAX:
             framing.seal(out)  # raises, naming the limit
-        _U32.pack_into(out, 0, length)
+        kind = CALL_WITH_FDS if fds else CALL
+        FRAME_HEAD.pack_into(out, 0, length, proc.program, proc.version, number, kind, serial, OK)
         self._serial = serial
-        call = self._calls[serial] = _Call(serial, proc, token, stream is not None)
+        self._calls[serial] = (proc, token)
         if number in _FD_REPLY_NUMBERS and (proc.program, number) in FD_REPLIES:
-            call.fd_reply = True
-            self._fd_replies += 1
+            self._fd_calls.add(serial)
         if stream is not None:
             self._streams[serial] = _Stream(serial, proc, stream)
         if self._layer is None:
@@ -290,9 +280,8 @@ class RpcConnection:
 
     def abandon(self, serial: int) -> None:
         """The caller stopped waiting (timeout, cancellation): drop its reply when it comes."""
-        call = self._calls.get(serial)
-        if call is not None:
-            call.abandoned = True
+        if serial in self._calls:
+            self._abandoned.add(serial)
         stream = self._streams.get(serial)
         if stream is not None and self.state is State.OPEN and not stream.closing:
             self.abort_stream(serial)
@@ -348,7 +337,7 @@ class RpcConnection:
     @property
     def expects_fds(self) -> bool:
         """True while a reply may bring file descriptors (read with ``recvmsg`` then)."""
-        return self._fd_replies > 0 or self._held is not None
+        return bool(self._fd_calls) or self._held is not None
 
     @property
     def has_output(self) -> bool:
@@ -412,15 +401,15 @@ class RpcConnection:
         size = len(data)
         pos = 0
         limit = self._frame_max
-        dispatch = self._dispatch
+        dispatch = self._dispatch_frame
         while size - pos >= PAYLOAD_OFFSET:
-            (n,) = _U32.unpack_from(data, pos)
+            n, prog, vers, proc, mtype, serial, status = FRAME_HEAD.unpack_from(data, pos)
             if n > size - pos or n < PAYLOAD_OFFSET or n > limit:
                 break  # cut short, or a bad length the frame reader reports
             frame = data if n == size else data[pos : pos + n]
             pos += n
             try:
-                event = dispatch(frame)
+                event = dispatch(frame, prog, vers, proc, mtype, serial, status)
             except RemoteProtocolError as exc:
                 self._close(Input.BROKEN, exc)
                 break
@@ -467,15 +456,28 @@ class RpcConnection:
 
     def _dispatch(self, frame: bytes | memoryview) -> Any:
         _, prog, vers, proc, mtype, serial, status = FRAME_HEAD.unpack_from(frame)
+        return self._dispatch_frame(frame, prog, vers, proc, mtype, serial, status)
+
+    def _dispatch_frame(
+        self,
+        frame: bytes | memoryview,
+        prog: int,
+        vers: int,
+        proc: int,
+        mtype: int,
+        serial: int,
+        status: int,
+    ) -> Any:
+        """Handle one whole frame whose header has been read: its event, or None."""
         if mtype == REPLY:
             call = self._calls.pop(serial, None)
             if call is None and status == ERROR and serial in self._streams:
                 # the daemon failed a stream (a write, the finish or the abort) by a reply
                 stream = self._streams.pop(serial)
                 return StreamFailed(serial, stream.token, _decode_error(frame, PAYLOAD_OFFSET))
-            if call is None or call.proc.program != prog or call.proc.version != vers:
+            if call is None or call[0].program != prog or call[0].version != vers:
                 self._no_call(prog, vers, serial, call)
-            return self._reply(call, frame, status, PAYLOAD_OFFSET, ())
+            return self._reply(serial, call, frame, status, PAYLOAD_OFFSET, ())
         if mtype == MESSAGE:
             if prog == KEEPALIVE_PROGRAM and vers == KEEPALIVE_VERSION:
                 if proc == KEEPALIVE_PING:
@@ -490,7 +492,7 @@ class RpcConnection:
             return self._stream(frame, mtype, serial, status)
         if mtype == REPLY_WITH_FDS:
             call = self._calls.pop(serial, None)
-            if call is None or call.proc.program != prog or call.proc.version != vers:
+            if call is None or call[0].program != prog or call[0].version != vers:
                 self._no_call(prog, vers, serial, call)
             if len(frame) < PAYLOAD_OFFSET + 4:
                 raise RemoteProtocolError("reply with file descriptors lacks their count")
@@ -499,7 +501,7 @@ class RpcConnection:
                 raise RemoteProtocolError(
                     f"too many file descriptors received: {nfds} > {framing.NUM_FDS_MAX}"
                 )
-            self._held = (call, frame, status, nfds)
+            self._held = (serial, call, frame, status, nfds)
             self._complete_held()
             return None
         raise RemoteProtocolError(
@@ -516,35 +518,42 @@ class RpcConnection:
     def _complete_held(self) -> bool:
         """Finish a reply whose file descriptors (one carrier byte each) follow the frame."""
         assert self._held is not None
-        call, frame, status, nfds = self._held
+        serial, call, frame, status, nfds = self._held
         if self._reader.buffered < nfds or len(self._fds) < nfds:
             return False
         self._held = None
         if nfds:
             self._reader.take(nfds)
         fds = tuple(self._fds.popleft() for _ in range(nfds))
-        event = self._reply(call, frame, status, PAYLOAD_OFFSET + 4, fds)
+        event = self._reply(serial, call, frame, status, PAYLOAD_OFFSET + 4, fds)
         if event is not None:
             self._events.append(event)
         return True
 
     def _reply(
-        self, call: _Call, frame: bytes | memoryview, status: int, offset: int, fds: tuple[int, ...]
+        self,
+        serial: int,
+        call: _Call,
+        frame: bytes | memoryview,
+        status: int,
+        offset: int,
+        fds: tuple[int, ...],
     ) -> Reply | CallFailed | None:
-        if call.fd_reply:
-            self._fd_replies -= 1
-        if call.abandoned:
+        proc, token = call
+        if self._fd_calls:
+            self._fd_calls.discard(serial)
+        if self._abandoned and serial in self._abandoned:
+            self._abandoned.discard(serial)
             for fd in fds:
                 os.close(fd)
-            if call.stream:
-                self._streams.pop(call.serial, None)
+            self._streams.pop(serial, None)
             return None
         if status == OK:
-            unpack = call.proc.unpack_ret
+            unpack = proc.unpack_ret
             if unpack is None:
                 if len(frame) != offset:
-                    return self._bad_reply(call, fds, "trailing bytes after a void reply")
-                return Reply(call.serial, call.token, None, fds)
+                    return self._bad_reply(serial, call, fds, "trailing bytes after a void reply")
+                return Reply(serial, token, None, fds)
             try:
                 if len(frame) < GC_PAUSE_MIN_BYTES:
                     value, end = unpack(frame, offset)
@@ -552,32 +561,35 @@ class RpcConnection:
                     with gc_paused():
                         value, end = unpack(frame, offset)
             except XDRError as exc:
-                return self._bad_reply(call, fds, str(exc), exc)
+                return self._bad_reply(serial, call, fds, str(exc), exc)
             if end != len(frame):
-                return self._bad_reply(call, fds, f"{len(frame) - end} trailing bytes")
-            return Reply(call.serial, call.token, value, fds)
-        if call.stream:
-            self._streams.pop(call.serial, None)
+                return self._bad_reply(serial, call, fds, f"{len(frame) - end} trailing bytes")
+            return Reply(serial, token, value, fds)
+        self._streams.pop(serial, None)
         for fd in fds:
             os.close(fd)
         if status == ERROR:
-            return CallFailed(call.serial, call.token, _decode_error(frame, offset))
+            return CallFailed(serial, token, _decode_error(frame, offset))
         return CallFailed(
-            call.serial,
-            call.token,
-            RemoteProtocolError(f"unexpected status {status} in the reply to {call.proc.name}"),
+            serial,
+            token,
+            RemoteProtocolError(f"unexpected status {status} in the reply to {proc.name}"),
         )
 
     def _bad_reply(
-        self, call: _Call, fds: tuple[int, ...], why: str, cause: Exception | None = None
+        self,
+        serial: int,
+        call: _Call,
+        fds: tuple[int, ...],
+        why: str,
+        cause: Exception | None = None,
     ) -> CallFailed:
         for fd in fds:
             os.close(fd)
-        if call.stream:
-            self._streams.pop(call.serial, None)
-        error = RemoteProtocolError(f"unable to decode the reply to {call.proc.name}: {why}")
+        self._streams.pop(serial, None)
+        error = RemoteProtocolError(f"unable to decode the reply to {call[0].name}: {why}")
         error.__cause__ = cause
-        return CallFailed(call.serial, call.token, error)
+        return CallFailed(serial, call[1], error)
 
     def _message(
         self, frame: bytes | memoryview, prog: int, vers: int, proc: int, status: int
@@ -695,14 +707,18 @@ class RpcConnection:
         self.close_error = None if what is Input.CLIENT_CLOSE else error
         self.keepalive.stop()
         events = self._events
-        for call in self._calls.values():
-            if not call.abandoned:
-                events.append(CallFailed(call.serial, call.token, error))
+        if self._held is not None:  # a reply still waiting for its file descriptors
+            serial, call, *_ = self._held
+            self._calls[serial] = call
+        for serial, (_, token) in self._calls.items():
+            if serial not in self._abandoned:
+                events.append(CallFailed(serial, token, error))
         for stream in self._streams.values():
             if stream.serial not in self._calls:
                 events.append(StreamFailed(stream.serial, stream.token, error))
         self._calls.clear()
-        self._fd_replies = 0
+        self._abandoned.clear()
+        self._fd_calls.clear()
         self._streams.clear()
         self._held = None
         while self._fds:

@@ -89,7 +89,8 @@ class AsyncRuntime(RuntimeBase):
         serial = self.core.send_call(proc, args, token=fut, fds=fds, stream=stream)
         if stream is not None:
             stream.bind(self, serial)
-        self._kick()
+        if not self._kick_pending:
+            self._kick()
         timeout = self.default_timeout if timeout is None else timeout
         handle = None
         if timeout is not None and timeout > 0:
