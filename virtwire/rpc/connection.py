@@ -231,7 +231,6 @@ class RpcConnection:
         self,
         proc: ProcedureLike,
         args: Any = None,
-        *,
         token: Any = None,
         fds: Sequence[int] = (),
         stream: Any = None,

@@ -86,7 +86,7 @@ class AsyncRuntime(RuntimeBase):
         if fds and not self._can_fds:
             raise fds_unsupported()
         fut: asyncio.Future[Any] = _Future(loop=self._loop)
-        serial = self.core.send_call(proc, args, token=fut, fds=fds, stream=stream)
+        serial = self.core.send_call(proc, args, fut, fds, stream)  # positional: cheaper
         if stream is not None:
             stream.bind(self, serial)
         if not self._kick_pending:

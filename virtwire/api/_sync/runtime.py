@@ -128,7 +128,7 @@ class BlockingRuntime(RuntimeBase):
         waiter = _Waiter()
         core = self.core
         with self._lock:
-            serial = core.send_call(proc, args, token=waiter, fds=fds, stream=stream)
+            serial = core.send_call(proc, args, waiter, fds, stream)  # positional: cheaper
             if stream is not None:
                 stream.bind(self, serial)
             self._callers += 1
