@@ -540,3 +540,14 @@ def test_a_call_made_while_another_waits_does_not_spin(tmp_daemon: Daemon) -> No
         assert first == ["TEST"]
         assert set(counter.company) == {1}
         assert counter.hits < counter.spins and counter.seconds[0] < 0.3  # cut short
+
+
+def test_spin_wait_set_on_a_tls_connection_is_ignored(daemon: Daemon) -> None:
+    pkipath = str(daemon.tls.client_pkipath)
+    uri = daemon.uri(transport="tls", params={"pkipath": pkipath})
+    with virtwire.Connection(uri, spin_wait=0.05) as conn:
+        counter = _CountingSpins(conn.runtime)
+        assert [conn.get_type() for _ in range(5)] == ["TEST"] * 5
+        conn.set_timeout(30)
+        assert conn.get_type() == "TEST"  # the path with a deadline
+        assert counter.spins == 0

@@ -276,7 +276,7 @@ class BlockingRuntime(RuntimeBase):
                 pass
             elif self._can_fds and core.expects_fds:
                 data, fds, _, _ = socket.recv_fds(self._sock, _READ_SIZE, 32)
-            elif self._spinning() and not self._tls:
+            elif self._spinning():
                 data = self._spin()
                 if data is None:
                     data = self._sock.recv(_READ_SIZE)
@@ -306,11 +306,12 @@ class BlockingRuntime(RuntimeBase):
         self._spin_misses = self._spin_pause = 0  # judge the daemon afresh
 
     def _spinning(self) -> bool:
-        """Whether this read may spin: a lone call, spinning on and not paused."""
+        """Whether this read may spin: a lone call on a plain socket, spinning on and not
+        paused."""
         if self._spin_pause:
             self._spin_pause -= 1
             return False
-        return self._spin_wait > 0 and self._callers == 1
+        return self._spin_wait > 0 and self._callers == 1 and not self._tls
 
     def _spin(self) -> bytes | None:
         """Poll the socket without sleeping for up to ``spin_wait`` seconds, or until
