@@ -137,7 +137,8 @@ class ModuleRenderer:
         self.source = source
         self.module = program.module
         self.structs: set[str] = set()  # formats of the precompiled structs
-        self.string_runs: set[tuple[str, int | None]] = set()  # (format, limit) of StringRuns
+        # (run format, reads the word after, size, string limit) of each StringRun
+        self.string_runs: set[tuple[str, bool, int, int | None]] = set()
         self._tail = 0  # fewest bytes after the field being decoded, in its struct
         self._follow_always = False  # the array being decoded has a word after it
         self.used_runtime: set[str] = set()
@@ -1037,38 +1038,40 @@ class ModuleRenderer:
             offsets.append(off)
             off += size
         run = fields[1:]
-        start = b.tmp("s")
-        b.add(d, f"{start} = pos + 4")
-        b.add(d, f"pos = {start} + {off} + (({n} + 3) & -4)  # past the fixed fields")
-        padding = f"buf[{start} + {n} : {start} + (({n} + 3) & -4)]"
-        b.add(d, f"if {n} & 3 and {padding} != {self._rt('PAD')}[{n} & 3]:")
-        b.add(d + 1, f"raise {self._rt('bad_padding')}({start} + {n})")
+        unpack, step, zeros = b.tmp("f"), b.tmp("k"), b.tmp("z")
+        entry = self._string_run_entry(fmt, follow is not None, off, limit, n)
+        b.add(d, f"({unpack}, {step}, {zeros}) = {entry}")
+        padding = f"buf[pos + 4 + {n} : pos + {step} - {off}]"
+        b.add(d, f"if {zeros} and {padding} != {zeros}:")
+        b.add(d + 1, f"raise {self._rt('bad_padding')}(pos + 4 + {n})")
         checked = [isinstance(sh, Prim) and self._needs_check(sh) for _, sh in run]
         raws = [b.tmp("r") if c else nm for c, nm in zip(checked, names[1:], strict=True)]
         data = b.tmp("b") if isinstance(shape, Str) else names[0]
-        plain = self._string_run_fn(fmt, limit, n)
         if follow is None:
-            self._unpack_into(b, d, [data] + raws, fmt, plain, start)
+            self._unpack_into(b, d, [data] + raws, fmt, unpack)
+        elif self._follow_always:
+            self._unpack_into(b, d, [data] + raws + [follow], fmt, unpack)
         else:
-            ahead = self._string_run_fn(fmt + "I", limit, n)
-            if self._follow_always:
-                self._unpack_into(b, d, [data] + raws + [follow], fmt, ahead, start)
-            else:
-                b.add(d, "if pos + 4 <= len(buf):")
-                self._unpack_into(b, d + 1, [data] + raws + [follow], fmt, ahead, start)
-                b.add(d, "else:")
-                self._unpack_into(b, d + 1, [data] + raws, fmt, plain, start)
+            b.add(d, f"if pos + {step} + 4 <= len(buf):")
+            self._unpack_into(b, d + 1, [data] + raws + [follow], fmt, unpack)
+            b.add(d, "else:  # the array ends the buffer: no word after it")
+            last = f"{self._string_run_entry(fmt, False, off, limit, n)}[0]"
+            self._unpack_into(b, d + 1, [data] + raws, fmt, last)
         if isinstance(shape, Str):
             self._decode_utf8(b, d, names[0], data)
         for o, (_, sh), raw, nm, c in zip(offsets, run, raws, names[1:], checked, strict=True):
             if c and isinstance(sh, Prim):
-                self._check_prim(b, d, sh, raw, f"pos - {off - o}", nm)
+                self._check_prim(b, d, sh, raw, f"pos + {step} - {off - o}", nm)
+        b.add(d, f"pos += {step}")
 
-    def _string_run_fn(self, fmt: str, limit: int | None, n: str) -> str:
-        """The ``StringRun`` of ``fmt`` for strings up to ``limit``, looked up by ``n``."""
+    def _string_run_entry(
+        self, fmt: str, ahead: bool, size: int, limit: int | None, n: str
+    ) -> str:
+        """The entry for length ``n`` of the ``StringRun`` of the run ``fmt`` (``size``
+        bytes), reading the word after it if ``ahead``, for strings up to ``limit``."""
         self._rt("StringRun")
-        self.string_runs.add((fmt, limit))
-        return f"{_string_run_name(fmt, limit)}[{n}]"
+        self.string_runs.add((fmt, ahead, size, limit))
+        return f"{_string_run_name(fmt, ahead, limit)}[{n}]"
 
     def _encode_run(
         self, b: _Body, d: int, run: list[tuple[str, Shape]], obj: str, quiet: bool
@@ -1402,9 +1405,12 @@ class ModuleRenderer:
                 head.append(f'_pack_{fmt}: Final = struct.Struct(">{fmt}").pack')
         if self.string_runs:
             head.append("")
-            for fmt, limit in sorted(self.string_runs, key=lambda r: (r[0], r[1] or 0)):
-                name = _string_run_name(fmt, limit)
-                head.append(f'{name}: Final = StringRun("{fmt}", {limit})')
+            for fmt, ahead, size, limit in sorted(
+                self.string_runs, key=lambda r: (r[0], r[1], r[3] or 0)
+            ):
+                name = _string_run_name(fmt, ahead, limit)
+                full = fmt + ("I" if ahead else "")
+                head.append(f'{name}: Final = StringRun("{full}", {size}, {limit})')
         head.append("")
         text = "\n".join(head + body)
         lines = text.split("\n")
@@ -1424,8 +1430,8 @@ class ModuleRenderer:
         return [f"from {module} import ("] + [f"    {n}," for n in names] + [")"]
 
 
-def _string_run_name(fmt: str, limit: int | None) -> str:
-    return f"_string_{fmt}" + ("" if limit is None else f"_{limit}")
+def _string_run_name(fmt: str, ahead: bool, limit: int | None) -> str:
+    return f"_string_{fmt}" + ("_ahead" if ahead else "") + ("" if limit is None else f"_{limit}")
 
 
 def _isort_key(name: str) -> tuple[int, str]:

@@ -187,15 +187,18 @@ def test_string_over_its_maximum_inside_an_array() -> None:
 
 
 def test_string_run_reads_a_string_and_the_run_after_it() -> None:
-    run = StringRun("iI", 300)
+    run = StringRun("iI", 4, 300)  # an int, then the word after it
     data = words(5) + b"hello\0\0\0" + words(2**32 - 7, 9)
-    assert run[5](data, 4) == (b"hello", -7, 9)
+    unpack, step, zeros = run[5]
+    assert unpack(data, 0) == (b"hello", -7, 9)
+    assert (step, zeros) == (4 + 8 + 4, b"\0\0\0")
+    assert run[8][1:] == (4 + 8 + 4, b"")
     with pytest.raises(struct.error):
-        run[9](data, 4)  # the run would end past the buffer
+        run[9][0](data, 0)  # the run would end past the buffer
     with pytest.raises(struct.error, match="exceeds maximum 300"):
         run[301]
-    assert run[STRING_RUN_KEEP + 1](bytes(300), 0)[1:] == (0, 0)
-    assert sorted(run) == [5, 9]  # longer strings' unpackers are not kept
+    assert run[STRING_RUN_KEEP + 1][0](bytes(300), 0)[1:] == (0, 0)
+    assert sorted(run) == [5, 8, 9]  # longer strings' entries are not kept
 
 
 def test_array_decoders_and_element_decoders_agree() -> None:
@@ -351,8 +354,8 @@ def test_elements_read_the_next_word_unchecked_only_when_one_must_follow() -> No
     source = m["__source__"]
     with_word = source[source.index("def unpack_tail_word") : source.index("def pack_tail_word")]
     without = source[source.index("def unpack_tail_none") : source.index("def pack_tail_none")]
-    assert "<= end" not in with_word and "_string_iII_8[" in with_word
-    assert "<= end" in without and "_string_iI_8[" in without
+    assert "<= end" not in with_word and "_string_iI_ahead_8[" in with_word
+    assert "<= end" in without and "_string_iI_ahead_8[" in without and "_string_iI_8[" in without
     items = [m["item"]("a" * k, -k, k) for k in range(6)]
     for cls, pack, unpack, value in [
         (m["tail_word"], m["pack_tail_word"], m["unpack_tail_word"], (items, 7)),
@@ -369,3 +372,16 @@ def test_elements_read_the_next_word_unchecked_only_when_one_must_follow() -> No
     bad[4:8] = struct.pack(">I", 9)  # the first name is over its maximum of 8
     e = decode_error(m["unpack_tail_word"], bytes(bad) + bytes(12))
     assert e.args[0] == "tail_word.items[0].name: length 9 exceeds maximum 8 at byte 4"
+
+
+def test_checked_fields_after_a_string_inside_an_array() -> None:
+    m = _compile(
+        "struct flagged { string name<8>; bool on; int x; };\n"
+        "struct flags { flagged items<>; int after; };"
+    )
+    items = [m["flagged"]("ab", True, 1), m["flagged"]("abcde", False, 2)]
+    data = bytearray(encode(m["pack_flags"], m["flags"](items, 3)))
+    assert decode(m["unpack_flags"], bytes(data)) == m["flags"](items, 3)
+    data[4 + 16 + 12] = 2  # the second item's bool (its last byte) becomes 2
+    e = decode_error(m["unpack_flags"], bytes(data))
+    assert e.where == "flags.items[1].on" and "bool" in e.reason

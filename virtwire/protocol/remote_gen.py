@@ -125,14 +125,11 @@ _pack_qqqqq: Final = struct.Struct(">qqqqq").pack
 _unpack_qqqqqqqq: Final = struct.Struct(">qqqqqqqq").unpack_from
 _pack_qqqqqqqq: Final = struct.Struct(">qqqqqqqq").pack
 
-_string_16s_4194304: Final = StringRun("16s", 4194304)
-_string_16sI_4194304: Final = StringRun("16sI", 4194304)
-_string_16si_4194304: Final = StringRun("16si", 4194304)
-_string_16siI_4194304: Final = StringRun("16siI", 4194304)
-_string_Q_4194304: Final = StringRun("Q", 4194304)
-_string_QI_4194304: Final = StringRun("QI", 4194304)
-_string_i_4194304: Final = StringRun("i", 4194304)
-_string_iI_4194304: Final = StringRun("iI", 4194304)
+_string_16s_4194304: Final = StringRun("16s", 16, 4194304)
+_string_16s_ahead_4194304: Final = StringRun("16sI", 16, 4194304)
+_string_16si_ahead_4194304: Final = StringRun("16siI", 20, 4194304)
+_string_Q_ahead_4194304: Final = StringRun("QI", 8, 4194304)
+_string_i_ahead_4194304: Final = StringRun("iI", 4, 4194304)
 
 REMOTE_STRING_MAX: Final = 4194304
 
@@ -3224,15 +3221,15 @@ def unpack_remote_node_get_cpu_stats_ret(
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
             for x2 in params:
-                s5 = pos + 4
-                pos = s5 + 8 + ((n4 + 3) & -4)  # past the fixed fields
-                if n4 & 3 and buf[s5 + n4 : s5 + ((n4 + 3) & -4)] != PAD[n4 & 3]:
-                    raise bad_padding(s5 + n4)
-                (b6, x2.value, n4) = _string_QI_4194304[n4](buf, s5)
+                (f5, k6, z7) = _string_Q_ahead_4194304[n4]
+                if z7 and buf[pos + 4 + n4 : pos + k6 - 8] != z7:
+                    raise bad_padding(pos + 4 + n4)
+                (b8, x2.value, n4) = f5(buf, pos)
                 try:
-                    x2.field = b6.decode()
+                    x2.field = b8.decode()
                 except UnicodeDecodeError:
-                    x2.field = b6.decode("utf-8", "surrogateescape")
+                    x2.field = b8.decode("utf-8", "surrogateescape")
+                pos += k6
         except DECODE_ERRORS:
             params, pos = redecode_items(unpack_remote_node_get_cpu_stats, buf, start3, n1)
         where = "nparams"
@@ -3346,15 +3343,15 @@ def unpack_remote_node_get_memory_stats_ret(
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
             for x2 in params:
-                s5 = pos + 4
-                pos = s5 + 8 + ((n4 + 3) & -4)  # past the fixed fields
-                if n4 & 3 and buf[s5 + n4 : s5 + ((n4 + 3) & -4)] != PAD[n4 & 3]:
-                    raise bad_padding(s5 + n4)
-                (b6, x2.value, n4) = _string_QI_4194304[n4](buf, s5)
+                (f5, k6, z7) = _string_Q_ahead_4194304[n4]
+                if z7 and buf[pos + 4 + n4 : pos + k6 - 8] != z7:
+                    raise bad_padding(pos + 4 + n4)
+                (b8, x2.value, n4) = f5(buf, pos)
                 try:
-                    x2.field = b6.decode()
+                    x2.field = b8.decode()
                 except UnicodeDecodeError:
-                    x2.field = b6.decode("utf-8", "surrogateescape")
+                    x2.field = b8.decode("utf-8", "surrogateescape")
+                pos += k6
         except DECODE_ERRORS:
             params, pos = redecode_items(unpack_remote_node_get_memory_stats, buf, start3, n1)
         where = "nparams"
@@ -32304,15 +32301,15 @@ def unpack_remote_domain_get_disk_errors_ret(
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
             for x2 in errors:
-                s5 = pos + 4
-                pos = s5 + 4 + ((n4 + 3) & -4)  # past the fixed fields
-                if n4 & 3 and buf[s5 + n4 : s5 + ((n4 + 3) & -4)] != PAD[n4 & 3]:
-                    raise bad_padding(s5 + n4)
-                (b6, x2.error, n4) = _string_iI_4194304[n4](buf, s5)
+                (f5, k6, z7) = _string_i_ahead_4194304[n4]
+                if z7 and buf[pos + 4 + n4 : pos + k6 - 4] != z7:
+                    raise bad_padding(pos + 4 + n4)
+                (b8, x2.error, n4) = f5(buf, pos)
                 try:
-                    x2.disk = b6.decode()
+                    x2.disk = b8.decode()
                 except UnicodeDecodeError:
-                    x2.disk = b6.decode("utf-8", "surrogateescape")
+                    x2.disk = b8.decode("utf-8", "surrogateescape")
+                pos += k6
         except DECODE_ERRORS:
             errors, pos = redecode_items(unpack_remote_domain_disk_error, buf, start3, n1)
         where = "nerrors"
@@ -32427,15 +32424,15 @@ def unpack_remote_connect_list_all_domains_ret(
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
             for x2 in domains:
-                s5 = pos + 4
-                pos = s5 + 20 + ((n4 + 3) & -4)  # past the fixed fields
-                if n4 & 3 and buf[s5 + n4 : s5 + ((n4 + 3) & -4)] != PAD[n4 & 3]:
-                    raise bad_padding(s5 + n4)
-                (b6, x2.uuid, x2.id, n4) = _string_16siI_4194304[n4](buf, s5)
+                (f5, k6, z7) = _string_16si_ahead_4194304[n4]
+                if z7 and buf[pos + 4 + n4 : pos + k6 - 20] != z7:
+                    raise bad_padding(pos + 4 + n4)
+                (b8, x2.uuid, x2.id, n4) = f5(buf, pos)
                 try:
-                    x2.name = b6.decode()
+                    x2.name = b8.decode()
                 except UnicodeDecodeError:
-                    x2.name = b6.decode("utf-8", "surrogateescape")
+                    x2.name = b8.decode("utf-8", "surrogateescape")
+                pos += k6
         except DECODE_ERRORS:
             domains, pos = redecode_items(unpack_remote_nonnull_domain, buf, start3, n1)
         where = "ret"
@@ -32551,15 +32548,15 @@ def unpack_remote_connect_list_all_storage_pools_ret(
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
             for x2 in pools:
-                s5 = pos + 4
-                pos = s5 + 16 + ((n4 + 3) & -4)  # past the fixed fields
-                if n4 & 3 and buf[s5 + n4 : s5 + ((n4 + 3) & -4)] != PAD[n4 & 3]:
-                    raise bad_padding(s5 + n4)
-                (b6, x2.uuid, n4) = _string_16sI_4194304[n4](buf, s5)
+                (f5, k6, z7) = _string_16s_ahead_4194304[n4]
+                if z7 and buf[pos + 4 + n4 : pos + k6 - 16] != z7:
+                    raise bad_padding(pos + 4 + n4)
+                (b8, x2.uuid, n4) = f5(buf, pos)
                 try:
-                    x2.name = b6.decode()
+                    x2.name = b8.decode()
                 except UnicodeDecodeError:
-                    x2.name = b6.decode("utf-8", "surrogateescape")
+                    x2.name = b8.decode("utf-8", "surrogateescape")
+                pos += k6
         except DECODE_ERRORS:
             pools, pos = redecode_items(unpack_remote_nonnull_storage_pool, buf, start3, n1)
         where = "ret"
@@ -32859,15 +32856,15 @@ def unpack_remote_connect_list_all_networks_ret(
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
             for x2 in nets:
-                s5 = pos + 4
-                pos = s5 + 16 + ((n4 + 3) & -4)  # past the fixed fields
-                if n4 & 3 and buf[s5 + n4 : s5 + ((n4 + 3) & -4)] != PAD[n4 & 3]:
-                    raise bad_padding(s5 + n4)
-                (b6, x2.uuid, n4) = _string_16sI_4194304[n4](buf, s5)
+                (f5, k6, z7) = _string_16s_ahead_4194304[n4]
+                if z7 and buf[pos + 4 + n4 : pos + k6 - 16] != z7:
+                    raise bad_padding(pos + 4 + n4)
+                (b8, x2.uuid, n4) = f5(buf, pos)
                 try:
-                    x2.name = b6.decode()
+                    x2.name = b8.decode()
                 except UnicodeDecodeError:
-                    x2.name = b6.decode("utf-8", "surrogateescape")
+                    x2.name = b8.decode("utf-8", "surrogateescape")
+                pos += k6
         except DECODE_ERRORS:
             nets, pos = redecode_items(unpack_remote_nonnull_network, buf, start3, n1)
         where = "ret"
@@ -33259,15 +33256,15 @@ def unpack_remote_connect_list_all_nwfilters_ret(
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
             for x2 in filters:
-                s5 = pos + 4
-                pos = s5 + 16 + ((n4 + 3) & -4)  # past the fixed fields
-                if n4 & 3 and buf[s5 + n4 : s5 + ((n4 + 3) & -4)] != PAD[n4 & 3]:
-                    raise bad_padding(s5 + n4)
-                (b6, x2.uuid, n4) = _string_16sI_4194304[n4](buf, s5)
+                (f5, k6, z7) = _string_16s_ahead_4194304[n4]
+                if z7 and buf[pos + 4 + n4 : pos + k6 - 16] != z7:
+                    raise bad_padding(pos + 4 + n4)
+                (b8, x2.uuid, n4) = f5(buf, pos)
                 try:
-                    x2.name = b6.decode()
+                    x2.name = b8.decode()
                 except UnicodeDecodeError:
-                    x2.name = b6.decode("utf-8", "surrogateescape")
+                    x2.name = b8.decode("utf-8", "surrogateescape")
+                pos += k6
         except DECODE_ERRORS:
             filters, pos = redecode_items(unpack_remote_nonnull_nwfilter, buf, start3, n1)
         where = "ret"
@@ -38663,15 +38660,15 @@ def unpack_remote_connect_get_all_domain_stats_args(
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
             for x2 in doms:
-                s5 = pos + 4
-                pos = s5 + 20 + ((n4 + 3) & -4)  # past the fixed fields
-                if n4 & 3 and buf[s5 + n4 : s5 + ((n4 + 3) & -4)] != PAD[n4 & 3]:
-                    raise bad_padding(s5 + n4)
-                (b6, x2.uuid, x2.id, n4) = _string_16siI_4194304[n4](buf, s5)
+                (f5, k6, z7) = _string_16si_ahead_4194304[n4]
+                if z7 and buf[pos + 4 + n4 : pos + k6 - 20] != z7:
+                    raise bad_padding(pos + 4 + n4)
+                (b8, x2.uuid, x2.id, n4) = f5(buf, pos)
                 try:
-                    x2.name = b6.decode()
+                    x2.name = b8.decode()
                 except UnicodeDecodeError:
-                    x2.name = b6.decode("utf-8", "surrogateescape")
+                    x2.name = b8.decode("utf-8", "surrogateescape")
+                pos += k6
         except DECODE_ERRORS:
             doms, pos = redecode_items(unpack_remote_nonnull_domain, buf, start3, n1)
         where = "stats@0,flags@4,@8"
@@ -43048,15 +43045,15 @@ def unpack_remote_network_list_all_ports_ret(
         try:
             n4 = u32_from(buf, pos)[0] if n1 else 0
             for x2 in ports:
-                s8 = pos + 4
-                pos = s8 + 16 + ((n4 + 3) & -4)  # past the fixed fields
-                if n4 & 3 and buf[s8 + n4 : s8 + ((n4 + 3) & -4)] != PAD[n4 & 3]:
-                    raise bad_padding(s8 + n4)
-                (b9, a7) = _string_16s_4194304[n4](buf, s8)
+                (f8, k9, z10) = _string_16s_4194304[n4]
+                if z10 and buf[pos + 4 + n4 : pos + k9 - 16] != z10:
+                    raise bad_padding(pos + 4 + n4)
+                (b11, a7) = f8(buf, pos)
                 try:
-                    a6 = b9.decode()
+                    a6 = b11.decode()
                 except UnicodeDecodeError:
-                    a6 = b9.decode("utf-8", "surrogateescape")
+                    a6 = b11.decode("utf-8", "surrogateescape")
+                pos += k9
                 a5 = new(remote_nonnull_network)
                 a5.name = a6
                 a5.uuid = a7

@@ -198,31 +198,38 @@ STRING_RUN_KEEP: Final = 256
 """Longest string whose unpacker a ``StringRun`` keeps."""
 
 
-class StringRun(dict[int, Callable[[bytes, int], tuple[Any, ...]]]):
-    """Unpackers, by length ``n``, of ``n`` bytes, their padding and a fixed run after them.
+class StringRun(dict[int, tuple[Callable[[bytes, int], tuple[Any, ...]], int, bytes]]):
+    """How to read a string of ``n`` bytes and the fixed-size fields after it, by ``n``.
 
-    An array decoder reads a string (or variable opaque) and the fixed-size fields that
-    follow it with one ``struct`` call: ``run[n](buf, start)`` returns the ``n`` bytes and
-    the run's values. A length over the string's ``limit`` (None: no limit) raises
-    ``struct.error`` before anything is allocated, as does input too short for all of it;
-    the padding is skipped, not checked (the caller checks it). Unpackers for up to
+    An array decoder reads a string (or variable opaque) whose length word it already
+    has, and the fixed-size fields that follow it (``fmt``, ``size`` bytes; plus the word
+    after them when ``fmt`` ends with one more ``I`` than ``size`` covers), with one
+    ``struct`` call: ``unpack, step, zeros = run[n]``, then ``unpack(buf, pos)``, with
+    ``pos`` at the length word, returns the ``n`` bytes and the run's values; ``step`` is
+    the bytes from the length word to the end of the run, and ``zeros`` the padding the
+    string must have (``unpack`` skips it: the caller compares). A length over the
+    string's ``limit`` (None: no limit) raises ``struct.error`` before anything is
+    allocated, as does input too short for the call. Entries for up to
     ``STRING_RUN_KEEP`` bytes are kept; longer ones serve one call.
     """
 
-    __slots__ = ("fmt", "limit")
+    __slots__ = ("fmt", "size", "limit")
 
-    def __init__(self, fmt: str, limit: int | None) -> None:
+    def __init__(self, fmt: str, size: int, limit: int | None) -> None:
         super().__init__()
         self.fmt = fmt
+        self.size = size
         self.limit = limit
 
-    def __missing__(self, n: int) -> Callable[[bytes, int], tuple[Any, ...]]:
+    def __missing__(self, n: int) -> tuple[Callable[[bytes, int], tuple[Any, ...]], int, bytes]:
         if self.limit is not None and n > self.limit:
             raise struct.error(f"length {n} exceeds maximum {self.limit}")
-        fn = struct.Struct(f">{n}s{-n % 4}x{self.fmt}").unpack_from
+        pad = -n % 4
+        unpack = struct.Struct(f">4x{n}s{pad}x{self.fmt}").unpack_from
+        entry = (unpack, 4 + n + pad + self.size, bytes(pad))
         if n <= STRING_RUN_KEEP:
-            self[n] = fn
-        return fn
+            self[n] = entry
+        return entry
 
 def _split(where: str) -> tuple[str, ...]:
     return tuple(p for p in where.split(".") if p) if where else ()
