@@ -13,11 +13,10 @@ Threading model (leader/follower):
 
 Spin-waiting: on a local unix socket, with two CPUs or more, a lone caller (no other call
 waits on the connection) polls the socket without sleeping for up to :data:`SPIN_WAIT`
-seconds before it blocks in its read, since a local
-daemon usually answers within that time and waking a sleeping thread costs more than the
-round trip itself. After :data:`SPIN_MISSES` spins in a row that saw nothing, the next
-:data:`SPIN_PAUSE` reads do not spin. ``spin_wait`` (per runtime, 0 turns it off) sets the
-time.
+seconds before it blocks in its read, since a local daemon usually answers within that
+time and waking a sleeping thread costs more than the round trip itself. After
+:data:`SPIN_MISSES` spins in a row that saw nothing, the next :data:`SPIN_PAUSE` reads do
+not spin. ``spin_wait`` (per runtime, 0 turns it off) sets the time; TLS sockets never spin.
 """
 
 from __future__ import annotations
@@ -244,7 +243,11 @@ class BlockingRuntime(RuntimeBase):
         try:
             if self._tls and sock.pending():
                 ready = True
-            elif poller is self._poll and self._spinning() and (spun := self._spin_quietly()):
+            elif (
+                poller is self._poll
+                and self._spinning()
+                and (spun := self._spin_quietly()) is not None  # bytes, or b"" at EOF
+            ):
                 ready = True
             else:
                 until = core.next_deadline()
