@@ -528,18 +528,54 @@ def test_spins_that_see_nothing_pause_spinning(tmp_daemon: Daemon) -> None:
 
 def test_a_call_made_while_another_waits_does_not_spin(tmp_daemon: Daemon) -> None:
     with virtwire.Connection(tmp_daemon.uri(), spin_wait=5, keepalive=None) as conn:
+        warmed, go = threading.Event(), threading.Event()
+        first: list[str] = []
+
+        def reader() -> None:
+            conn.get_type()
+            conn.get_type()  # calls in a row from this thread: its next one may spin
+            warmed.set()
+            go.wait(10)
+            first.append(conn.get_type())
+
+        thread = threading.Thread(target=reader)
+        thread.start()
+        assert warmed.wait(10)
         counter = _CountingSpins(conn.runtime)
         tmp_daemon.pause()
-        first: list[str] = []
-        reader = threading.Thread(target=lambda: first.append(conn.get_type()))
-        reader.start()  # alone: spins
+        go.set()  # the reader calls alone: spins
         time.sleep(0.2)
         threading.Timer(0.3, tmp_daemon.resume).start()
         assert conn.get_hostname()  # company: the spin stops, and this call does not spin
-        reader.join(10)
+        thread.join(10)
         assert first == ["TEST"]
-        assert set(counter.company) == {1}
+        assert counter.spins >= 1 and set(counter.company) == {1}
         assert counter.hits < counter.spins and counter.seconds[0] < 0.3  # cut short
+
+
+def test_threads_taking_turns_do_not_spin(daemon: Daemon) -> None:
+    with virtwire.Connection(daemon.uri(), spin_wait=0.05) as conn:
+        counter = _CountingSpins(conn.runtime)
+        turn = threading.Semaphore(1)
+        names: list[str] = []
+
+        def work() -> None:
+            for _ in range(20):
+                with turn:  # one call at a time, but from changing threads
+                    names.append(conn.get_type())
+                time.sleep(0.001)
+
+        threads = [threading.Thread(target=work) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert names == ["TEST"] * 60
+        assert counter.spins < 20  # only when one thread happened to call three in a row
+        conn.get_type()
+        conn.get_type()
+        conn.get_type()  # the third in a row from this thread
+        assert counter.spins >= 1
 
 
 def test_spin_wait_set_on_a_tls_connection_is_ignored(daemon: Daemon) -> None:

@@ -12,11 +12,12 @@ Threading model (leader/follower):
   A caller that finds it reading wakes it through a socket pair and takes the role over.
 
 Spin-waiting: on a local unix socket, with two CPUs or more, a lone caller (no other call
-waits on the connection) polls the socket without sleeping for up to :data:`SPIN_WAIT`
-seconds before it blocks in its read, since a local daemon usually answers within that
-time and waking a sleeping thread costs more than the round trip itself. After
-:data:`SPIN_MISSES` spins in a row that saw nothing, the next :data:`SPIN_PAUSE` reads do
-not spin. ``spin_wait`` (per runtime, 0 turns it off) sets the time; TLS sockets never spin.
+waits on the connection, and its thread made the calls before too) polls the socket
+without sleeping for up to :data:`SPIN_WAIT` seconds before it blocks in its read, since a
+local daemon usually answers within that time and waking a sleeping thread costs more
+than the round trip itself. After :data:`SPIN_MISSES` spins in a row that saw nothing, the
+next :data:`SPIN_PAUSE` reads do not spin. ``spin_wait`` (per runtime, 0 turns it off)
+sets the time; TLS sockets never spin.
 """
 
 from __future__ import annotations
@@ -108,6 +109,8 @@ class BlockingRuntime(RuntimeBase):
         self._spin_wait = default_spin_wait(self._sock)
         self._spin_misses = 0
         self._spin_pause = 0
+        self._last_caller = 0  # the thread that made the last call (or wait)
+        self._caller_run = 0  # calls in a row the last caller made, less one
         self._thread = threading.Thread(
             target=self._background, name="virtwire-dispatch", daemon=True
         )
@@ -131,6 +134,7 @@ class BlockingRuntime(RuntimeBase):
             if stream is not None:
                 stream.bind(self, serial)
             self._callers += 1
+            self._count_caller()
             direct = not core.has_fds_to_send
             data = core.data_to_send() if direct else b""
         try:
@@ -308,13 +312,25 @@ class BlockingRuntime(RuntimeBase):
         self._spin_wait = max(0.0, seconds)
         self._spin_misses = self._spin_pause = 0  # judge the daemon afresh
 
+    def _count_caller(self) -> None:
+        """Note which thread calls (lock held): spinning is for one thread calling alone."""
+        me = threading.get_ident()
+        if me == self._last_caller:
+            self._caller_run += 1
+        else:
+            self._last_caller = me
+            self._caller_run = 0
+
     def _spinning(self) -> bool:
-        """Whether this read may spin: a lone call on a plain socket, spinning on and not
-        paused."""
+        """Whether this read may spin: a lone call on a plain socket, the third or later in
+        a row from its thread (threads taking turns would wait for the interpreter lock
+        the spinner keeps taking back), spinning on and not paused."""
         if self._spin_pause:
             self._spin_pause -= 1
             return False
-        return self._spin_wait > 0 and self._callers == 1 and not self._tls
+        return (
+            self._spin_wait > 0 and self._callers == 1 and self._caller_run >= 2 and not self._tls
+        )
 
     def _spin(self) -> bytes | None:
         """Poll the socket without sleeping for up to ``spin_wait`` seconds, or until
@@ -526,6 +542,7 @@ class BlockingRuntime(RuntimeBase):
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
             self._callers += 1
+            self._count_caller()
         return self._wait(waiter, deadline)  # gives back the count in self._callers
 
     def stream_send(self, serial: int, data: bytes | memoryview) -> None:
