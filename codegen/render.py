@@ -961,19 +961,12 @@ class ModuleRenderer:
         quiet: bool,
         follow: str | None = None,
     ) -> None:
-        fmt = ""
-        offsets = []
-        off = 0
-        for attr, sh in run:
-            f, size = self._item_fmt(sh)
-            fmt += f
-            offsets.append((attr, off))
-            off += size
+        fmt, places, off = self._run_layout(run)
+        offsets = [(attr, o) for (attr, _), o in zip(run, places, strict=True)]
         if not quiet:
             marker = ",".join(f"{n}@{o}" for n, o in offsets) + f",@{off}"
             self._assign_marker(b, d, marker)
-        checked = [isinstance(sh, Prim) and self._needs_check(sh) for _, sh in run]
-        raws = [b.tmp("r") if c else n for c, n in zip(checked, names, strict=True)]
+        checked, raws = self._raw_targets(b, run, names)
         if follow is None:
             self._unpack_into(b, d, raws, fmt)
         elif self._follow_always:
@@ -990,19 +983,37 @@ class ModuleRenderer:
                 self._check_prim(b, d, sh, raw, f"pos + {o}", n)
         b.add(d, f"pos += {off}")
 
+    def _run_layout(self, run: list[tuple[str, Shape]]) -> tuple[str, list[int], int]:
+        """A run of fixed-size fields: its ``struct`` format, each field's offset, its size."""
+        fmt, offsets, off = "", [], 0
+        for _, sh in run:
+            f, size = self._item_fmt(sh)
+            fmt += f
+            offsets.append(off)
+            off += size
+        return fmt, offsets, off
+
+    def _raw_targets(
+        self, b: _Body, run: list[tuple[str, Shape]], names: list[str]
+    ) -> tuple[list[bool], list[str]]:
+        """Which fields of a run need a check, and where each is unpacked: its own name, or
+        a temporary that the check reads first."""
+        checked = [isinstance(sh, Prim) and self._needs_check(sh) for _, sh in run]
+        return checked, [b.tmp("r") if c else n for c, n in zip(checked, names, strict=True)]
+
     def _unpack_into(
-        self, b: _Body, d: int, targets: list[str], fmt: str, fn: str | None = None, at: str = "pos"
+        self, b: _Body, d: int, targets: list[str], fmt: str, fn: str | None = None
     ) -> None:
-        """Unpack ``fmt`` at ``at`` into ``targets``, with ``fn`` or the run's own struct."""
+        """Unpack ``fmt`` at ``pos`` into ``targets``, with ``fn`` or the run's own struct."""
         if fn is None and len(targets) == 1 and fmt in _SINGLE_FROM:
-            b.add(d, f"({targets[0]},) = {self._rt(_SINGLE_FROM[fmt])}(buf, {at})")
+            b.add(d, f"({targets[0]},) = {self._rt(_SINGLE_FROM[fmt])}(buf, pos)")
             return
         fn = fn or self._run_struct(fmt, "unpack")
         text = ", ".join(targets) + ("," if len(targets) == 1 else "")
-        if len(f"({text}) = {fn}(buf, {at})") + 8 + 4 * d <= 100:
-            b.add(d, f"({text}) = {fn}(buf, {at})")
+        if len(f"({text}) = {fn}(buf, pos)") + 8 + 4 * d <= 100:
+            b.add(d, f"({text}) = {fn}(buf, pos)")
             return
-        for line in self._wrap_call("", targets, f" = {fn}(buf, {at})", 0, 8 + 4 * d):
+        for line in self._wrap_call("", targets, f" = {fn}(buf, pos)", 0, 8 + 4 * d):
             b.add(d, line)
 
     def _string_run(self, fields: list[tuple[str, Shape]], groups: list[tuple[int, int]]) -> bool:
@@ -1030,22 +1041,15 @@ class ModuleRenderer:
         shape = fields[0][1]
         assert isinstance(shape, Str | Opaque)
         limit = shape.max if isinstance(shape, Str) else shape.size
-        fmt, off = "", 0
-        offsets = []
-        for _, sh in fields[1:]:
-            f, size = self._item_fmt(sh)
-            fmt += f
-            offsets.append(off)
-            off += size
         run = fields[1:]
+        fmt, offsets, off = self._run_layout(run)
         unpack, step, zeros = b.tmp("f"), b.tmp("k"), b.tmp("z")
         entry = self._string_run_entry(fmt, follow is not None, off, limit, n)
         b.add(d, f"({unpack}, {step}, {zeros}) = {entry}")
         padding = f"buf[pos + 4 + {n} : pos + {step} - {off}]"
         b.add(d, f"if {zeros} and {padding} != {zeros}:")
         b.add(d + 1, f"raise {self._rt('bad_padding')}(pos + 4 + {n})")
-        checked = [isinstance(sh, Prim) and self._needs_check(sh) for _, sh in run]
-        raws = [b.tmp("r") if c else nm for c, nm in zip(checked, names[1:], strict=True)]
+        checked, raws = self._raw_targets(b, run, names[1:])
         data = b.tmp("b") if isinstance(shape, Str) else names[0]
         if follow is None:
             self._unpack_into(b, d, [data] + raws, fmt, unpack)
