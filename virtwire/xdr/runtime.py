@@ -180,19 +180,17 @@ UTF-8, zero padding), by name. Array encoders append a hit as it is; on a miss
 def store_name(names: NameCache, name: str, limit: int | None) -> bytes:
     """Encode ``name`` as an XDR string of at most ``limit`` bytes, store it in ``names``
     (a ``str`` of up to ``KEY_NAME_MAX`` bytes) and return its wire bytes."""
-    try:
-        data = name.encode()
-    except UnicodeEncodeError:
-        data = name.encode("utf-8", "surrogateescape")
-    n = len(data)
-    if limit is not None and n > limit:
-        raise fault(f"length {n} exceeds maximum {limit}")
-    wire = u32_pack(n) + data + PAD[n & 3]
-    if n <= KEY_NAME_MAX and type(name) is str:
+    from virtwire.xdr.primitives import pack_string  # primitives import this module
+
+    out = bytearray()
+    pack_string(out, name, limit)
+    wire = bytes(out)
+    if u32_from(wire)[0] <= KEY_NAME_MAX and type(name) is str:
         if len(names) >= KEY_CACHE_SIZE:
             names.clear()
         names[name] = wire
     return wire
+
 
 STRING_RUN_KEEP: Final = 256
 """Longest string whose unpacker a ``StringRun`` keeps."""
@@ -230,6 +228,7 @@ class StringRun(dict[int, tuple[Callable[[bytes, int], tuple[Any, ...]], int, by
         if n <= STRING_RUN_KEEP:
             self[n] = entry
         return entry
+
 
 def _split(where: str) -> tuple[str, ...]:
     return tuple(p for p in where.split(".") if p) if where else ()
