@@ -21,12 +21,15 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import xdrlib3
 
-from virtwire.protocol import remote_gen as r
-from virtwire.xdr import decode, encode
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from virtwire.protocol import remote_gen as r  # noqa: E402
+from virtwire.xdr import decode, encode  # noqa: E402
 
 # -- workloads ---------------------------------------------------------------
 
