@@ -1,14 +1,16 @@
 """The asyncio driver: moves bytes between a non-blocking socket and the RPC core.
 
-The socket is watched with ``loop.add_reader``; received bytes go straight into the core and
-its events complete futures in the loop's thread. Writes are attempted at once and finished
-by ``loop.add_writer`` when the socket is full. Keepalive runs on a loop timer.
+The socket is watched with ``loop.add_reader``; received bytes go straight into the core, and
+the tasks whose replies came are resumed from the same callback (see :class:`ReplyFuture`).
+Writes are attempted at once and finished by ``loop.add_writer`` when the socket is full.
+Keepalive runs on a loop timer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import inspect
 import os
 import socket
@@ -33,9 +35,136 @@ from virtwire.rpc.events import (
 from virtwire.rpc.exchange import Exchange, Instruction
 
 _READ_SIZE = 256 * 1024
-_Future: Final = asyncio.Future
+_PENDING: Final = 0
+_DONE: Final = 1
+_CANCELLED: Final = 2
 
-__all__ = ["AsyncRuntime"]
+__all__ = ["AsyncRuntime", "ReplyFuture"]
+
+
+class ReplyFuture:
+    """What an asyncio call awaits: asyncio's future protocol, completed by the call's reply.
+
+    An ``asyncio.Future`` hands its waiting task to ``loop.call_soon``, which costs a handle
+    and a further loop iteration per reply. When replies are read, the runtime instead
+    resumes their tasks itself, right after the received bytes are dispatched, and the calls
+    those tasks make then leave in one write. Completed any other way (a timeout, a
+    cancellation, a connection closed from a task), its callbacks are scheduled with
+    ``call_soon``, as a Future's are.
+    """
+
+    __slots__ = (
+        "_asyncio_future_blocking", "_callbacks", "_cancel_message", "_error", "_loop",
+        "_state", "_value",
+    )
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._state = _PENDING
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._cancel_message: Any = None
+        self._callbacks: list[tuple[Callable[[Any], object], contextvars.Context]] = []
+        self._asyncio_future_blocking = False
+
+    def get_loop(self) -> asyncio.AbstractEventLoop:
+        """The loop the future belongs to."""
+        return self._loop
+
+    def done(self) -> bool:
+        """True once a result, an error or a cancellation is set."""
+        return self._state != _PENDING
+
+    def cancelled(self) -> bool:
+        """True if the waiter was cancelled."""
+        return self._state == _CANCELLED
+
+    def result(self) -> Any:
+        """The reply's value; raises its error, or CancelledError."""
+        if self._state == _DONE:
+            if self._error is not None:
+                raise self._error
+            return self._value
+        if self._state == _CANCELLED:
+            raise asyncio.CancelledError(self._cancel_message)
+        raise asyncio.InvalidStateError("the reply has not come")
+
+    def exception(self) -> BaseException | None:
+        """The error the call failed with, or None."""
+        if self._state == _CANCELLED:
+            raise asyncio.CancelledError(self._cancel_message)
+        if self._state == _PENDING:
+            raise asyncio.InvalidStateError("the reply has not come")
+        return self._error
+
+    def add_done_callback(
+        self, fn: Callable[[Any], object], *, context: contextvars.Context | None = None
+    ) -> None:
+        """Call ``fn(self)`` in ``context`` once done."""
+        if context is None:
+            context = contextvars.copy_context()
+        if self._state == _PENDING:
+            self._callbacks.append((fn, context))
+        else:
+            self._loop.call_soon(fn, self, context=context)
+
+    def remove_done_callback(self, fn: Callable[[Any], object]) -> int:
+        """Forget ``fn``; returns how many callbacks were removed."""
+        kept = [entry for entry in self._callbacks if entry[0] != fn]
+        removed = len(self._callbacks) - len(kept)
+        self._callbacks = kept
+        return removed
+
+    def cancel(self, msg: Any = None) -> bool:
+        """Cancel the wait (the task awaiting it was cancelled)."""
+        if self._state != _PENDING:
+            return False
+        self._state = _CANCELLED
+        self._cancel_message = msg
+        self.schedule_callbacks()
+        return True
+
+    def set_result(self, value: Any) -> None:
+        """Complete with ``value``; callbacks run from the loop."""
+        self._value = value
+        self._state = _DONE
+        self.schedule_callbacks()
+
+    def set_exception(self, error: BaseException) -> None:
+        """Complete with ``error``; callbacks run from the loop."""
+        self._error = error
+        self._state = _DONE
+        self.schedule_callbacks()
+
+    def schedule_callbacks(self) -> None:
+        """Hand the callbacks to ``loop.call_soon``."""
+        callbacks, self._callbacks = self._callbacks, []
+        for fn, context in callbacks:
+            self._loop.call_soon(fn, self, context=context)
+
+    def run_callbacks(self) -> None:
+        """Run the callbacks now (only where no task is running)."""
+        callbacks, self._callbacks = self._callbacks, []
+        for fn, context in callbacks:
+            try:
+                context.run(fn, self)
+            except (SystemExit, KeyboardInterrupt):
+                raise
+            except BaseException as exc:
+                self._loop.call_exception_handler(
+                    {"message": "exception in a callback of a call's reply", "exception": exc,
+                     "future": self}
+                )
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        if self._state == _PENDING:
+            self._asyncio_future_blocking = True
+            yield self
+            if self._state == _PENDING:
+                raise RuntimeError("await wasn't used with future")
+        return self.result()
+
+    __iter__ = __await__
 
 
 class _Waiter:
@@ -85,7 +214,7 @@ class AsyncRuntime(RuntimeBase):
             self._check_usable()
         if fds and not self._can_fds:
             raise fds_unsupported()
-        fut: asyncio.Future[Any] = _Future(loop=self._loop)
+        fut = ReplyFuture(self._loop)
         serial = self.core.send_call(proc, args, fut, fds, stream)  # positional: cheaper
         if stream is not None:
             stream.bind(self, serial)
@@ -110,7 +239,7 @@ class AsyncRuntime(RuntimeBase):
                 handle.cancel()
 
     @staticmethod
-    def _expire(fut: asyncio.Future[Any], name: str, timeout: float) -> None:
+    def _expire(fut: ReplyFuture, name: str, timeout: float) -> None:
         if not fut.done():
             fut.set_exception(CallTimeoutError(f"no reply to {name} within {timeout:g} s"))
 
@@ -153,42 +282,70 @@ class AsyncRuntime(RuntimeBase):
         except (OSError, ssl.SSLError) as exc:
             core.connection_lost(io_error(exc, "read from"))
             events.extend(iter(core.next_event, NEED_DATA))
-        self._process(events)
+        self._process(events, resume=True)
 
-    def _process(self, events: Iterable[Any] | None = None) -> None:
-        """Complete futures and dispatch the core's events: ``events`` (what
-        ``core.receive`` returned), or else every event the core has."""
+    def _process(self, events: Iterable[Any] | None = None, resume: bool = False) -> None:
+        """Complete calls and dispatch the core's events: ``events`` (what ``core.receive``
+        returned), or else every event the core has.
+
+        With ``resume`` (from the reader callback, where no task runs) the tasks whose calls
+        completed are resumed here, and the calls they make leave together in one write.
+        """
         core = self.core
-        replied = False
+        completed: list[ReplyFuture] = []
         if events is None:
             events = iter(core.next_event, NEED_DATA)
         for event in events:
             cls = event.__class__
             if cls is Reply:
                 fut = event.token
-                if fut is not None and not fut.done():
-                    fut.set_result(event.value if not event.fds else (event.value, event.fds))
-                    replied = True
+                if fut is not None and fut._state == _PENDING:
+                    fut._value = event.value if not event.fds else (event.value, event.fds)
+                    fut._state = _DONE
+                    completed.append(fut)
                 elif event.fds:
                     for fd in event.fds:
                         os.close(fd)
             elif cls is CallFailed:
                 fut = event.token
-                if fut is not None and not fut.done():
-                    fut.set_exception(event.error)
+                if fut is not None and fut._state == _PENDING:
+                    fut._error = event.error
+                    fut._state = _DONE
+                    completed.append(fut)
             elif cls is Message:
                 self.dispatch_message(event)
             elif cls is ConnectionClosed:
                 self._on_closed(event)
             else:
                 self.dispatch_stream_event(event)
+        if completed:
+            if resume and asyncio.current_task(self._loop) is None:
+                self._resume(completed)
+            else:
+                for fut in completed:
+                    fut.schedule_callbacks()
+                if not self._after_kick_due:
+                    # The callers resume in the next iteration: end their batch of calls
+                    # right after them, instead of in an iteration of its own.
+                    self._after_kick_due = True
+                    self._loop.call_soon(self._after_kick)
         self._flush()
-        if replied and not self._after_kick_due:
-            # The callers resume in the next iteration: end their batch of calls right
-            # after them, instead of in an iteration of its own.
-            self._after_kick_due = True
-            self._loop.call_soon(self._after_kick)
         self._arm_timer()
+
+    def _resume(self, completed: list[ReplyFuture]) -> None:
+        """Run the completed calls' callbacks (their tasks' next steps) now, holding the
+        calls those tasks make for the caller's flush."""
+        held = self._kick_pending
+        self._kick_pending = True
+        done = 0
+        try:
+            for fut in completed:
+                done += 1
+                fut.run_callbacks()
+        finally:
+            self._kick_pending = held
+            for fut in completed[done:]:  # something escaped: the rest go through the loop
+                fut.schedule_callbacks()
 
     def _kick(self) -> None:
         """Send queued calls: the first of a loop iteration at once, later ones together."""
