@@ -42,6 +42,8 @@ from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from cpu_placement import start_apart  # noqa: E402  (bench/ is the script's directory)
+
 import virtwire  # noqa: E402
 import virtwire.aio  # noqa: E402
 from virtwire.protocol import remote_gen as r  # noqa: E402
@@ -423,16 +425,11 @@ def main() -> None:
     sock = os.environ.get("VIRTWIRE_BENCH_SOCKET")
     daemon = None
     tmp = tempfile.TemporaryDirectory()
-    cpus = sorted(os.sched_getaffinity(0))
-    pinned = not sock and not opts.no_pin and len(cpus) >= 2
+    placement = None
     if not sock:
-        if pinned:  # the daemon inherits the other CPUs; the clients keep the first
-            os.sched_setaffinity(0, cpus[1:])
-        daemon = start_daemon(Path(tmp.name))
+        daemon, placement = start_apart(lambda: start_daemon(Path(tmp.name)), not opts.no_pin)
         sock = str(daemon.sock)  # type: ignore[attr-defined]
         Meter.daemon_pid = daemon.pid  # type: ignore[attr-defined]
-        if pinned:
-            os.sched_setaffinity(0, cpus[:1])
     uri = f"test+unix:///default?socket={sock}"
     best: dict[str, Sample] = {}
     try:
@@ -447,8 +444,8 @@ def main() -> None:
         f"domain_lookup_by_name round trips, {n} calls, best of {opts.rounds} rounds, "
         "calls/s (higher is better); CPU per call of the client process and the daemon"
     )
-    if pinned:
-        print(f"  clients on CPU {cpus[0]}, the daemon on CPUs {','.join(map(str, cpus[1:]))}")
+    if placement:
+        print(f"  {placement}")
     print(f"  {'':34s} {'calls/s':>10s} {'client us':>10s} {'daemon us':>10s}")
     for key, label in ROWS:
         if key in best:

@@ -587,3 +587,17 @@ def test_spin_wait_set_on_a_tls_connection_is_ignored(daemon: Daemon) -> None:
         conn.set_timeout(30)
         assert conn.get_type() == "TEST"  # the path with a deadline
         assert counter.spins == 0
+
+
+def test_unix_socket_has_room_for_a_whole_stream_packet(kind: str, daemon: Daemon) -> None:
+    import socket
+
+    from virtwire.rpc.framing import STREAM_CHUNK_MAX
+
+    conn = open_client(kind, daemon.uri("test", "unix"))
+    try:
+        sock = conn.runtime._sock
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) > STREAM_CHUNK_MAX + 28
+        assert conn.get_type() == "TEST"
+    finally:
+        conn.close()
