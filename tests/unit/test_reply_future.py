@@ -105,7 +105,9 @@ def test_cancelling_the_task_cancels_the_future_with_its_message() -> None:
         assert fut.cancelled() and fut.done()
         assert info.value.args == ("enough",)
         assert not fut.cancel()  # once only
-        fut.set_result(1)  # a late reply changes nothing for the task
+        with pytest.raises(asyncio.InvalidStateError):
+            fut.set_result(1)
+        assert fut.cancelled()
 
     run(main())
 

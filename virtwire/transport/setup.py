@@ -51,7 +51,7 @@ _UNIX_PATH_MAX: Final = 107
 #: Send buffer asked for on unix sockets. The kernel doubles it, so a whole stream packet
 #: (256 KiB) fits with room to spare and the daemon takes each message in one read, which
 #: about halves its CPU time per byte uploaded (the usual default, 208 KiB, splits them).
-UNIX_SEND_BUFFER: Final = 256 * 1024
+_UNIX_SEND_BUFFER: Final = 256 * 1024
 _HOSTNAME_MISMATCH: Final = 62  # X509_V_ERR_HOSTNAME_MISMATCH
 
 
@@ -134,8 +134,8 @@ def unix_setup(target: RemoteTarget, progress: Progress, env: Env, euid: int) ->
     address: str | bytes = "\0" + path[1:] if path.startswith("@") else path
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.setblocking(False)
-    if sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) < 2 * UNIX_SEND_BUFFER:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, UNIX_SEND_BUFFER)
+    if sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) < 2 * _UNIX_SEND_BUFFER:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, _UNIX_SEND_BUFFER)
     progress.sock = sock
     try:
         yield from _connect(sock, address)

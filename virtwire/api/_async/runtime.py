@@ -126,12 +126,16 @@ class ReplyFuture:
 
     def set_result(self, value: Any) -> None:
         """Complete with ``value``; callbacks run from the loop."""
+        if self._state != _PENDING:
+            raise asyncio.InvalidStateError("the call is already complete")
         self._value = value
         self._state = _DONE
         self.schedule_callbacks()
 
     def set_exception(self, error: BaseException) -> None:
         """Complete with ``error``; callbacks run from the loop."""
+        if self._state != _PENDING:
+            raise asyncio.InvalidStateError("the call is already complete")
         self._error = error
         self._state = _DONE
         self.schedule_callbacks()
