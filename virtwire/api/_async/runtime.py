@@ -126,16 +126,16 @@ class ReplyFuture:
 
     def set_result(self, value: Any) -> None:
         """Complete with ``value``; callbacks run from the loop."""
-        if self._state != _PENDING:
-            raise asyncio.InvalidStateError("the call is already complete")
-        self._value = value
-        self._state = _DONE
-        self.schedule_callbacks()
+        self._complete(value, None)
 
     def set_exception(self, error: BaseException) -> None:
         """Complete with ``error``; callbacks run from the loop."""
+        self._complete(None, error)
+
+    def _complete(self, value: Any, error: BaseException | None) -> None:
         if self._state != _PENDING:
             raise asyncio.InvalidStateError("the call is already complete")
+        self._value = value
         self._error = error
         self._state = _DONE
         self.schedule_callbacks()
