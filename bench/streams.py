@@ -1,4 +1,4 @@
-"""Stream throughput and memory: virtwire (blocking) vs libvirt-python, 1 GiB each way.
+"""Stream throughput and memory, 1 GiB each way: virtwire (blocking, asyncio) vs libvirt-python.
 
 Run from the repository root as root: ``python bench/streams.py [--size MIB] [--rounds N]``.
 It starts its own libvirtd with the storage driver and a ``dir`` pool in a temporary
@@ -8,8 +8,8 @@ when set. libvirt-python runs under ``/usr/bin/python3`` (or
 
 Every transfer runs in a fresh child process that reports its time and its peak RSS growth
 (``VmHWM`` at the end minus ``VmRSS`` once connected). Downloads hand each chunk to a sink
-that only counts it; uploads send the same 256 KiB buffer over and over, so both clients do
-the same work on their side. The best of ``--rounds`` is reported. With two CPUs or more the
+that only counts it; uploads send the same 256 KiB buffer over and over, so every client does
+the same work on its side. The best of ``--rounds`` is reported. With two CPUs or more the
 daemon runs on all but the first and the clients on the first (see ``cpu_placement``;
 ``--no-pin`` leaves placement to the scheduler).
 """
@@ -17,6 +17,8 @@ daemon runs on all but the first and the clients on the first (see ``cpu_placeme
 from __future__ import annotations
 
 import argparse
+import asyncio
+import inspect
 import json
 import os
 import subprocess
@@ -33,6 +35,12 @@ sys.path.insert(0, str(ROOT))
 from cpu_placement import start_apart  # noqa: E402  (bench/ is the script's directory)
 
 MIB = 1024 * 1024
+RUNTIMES = ("blocking", "asyncio")
+CLIENTS = {  # the clients and their labels
+    "blocking": "virtwire",
+    "asyncio": "virtwire asyncio",
+    "libvirt-python": "libvirt-python",
+}
 BLOCK = os.urandom(256 * 1024)
 
 
@@ -53,39 +61,50 @@ def _status(field: str) -> int:
 # --------------------------------------------------------------------------- children
 
 
-def virtwire_child(uri: str, pool: str, vol: str, direction: str, size: int) -> dict[str, Any]:
+async def _done(value: Any) -> Any:
+    """``value``, awaited when it is awaitable: one transfer for both runtimes."""
+    return await value if inspect.isawaitable(value) else value
+
+
+async def virtwire_transfer(
+    runtime: str, uri: str, pool: str, vol: str, direction: str, size: int
+) -> dict[str, Any]:
     import virtwire
+    import virtwire.aio
     from virtwire.protocol import remote_gen as r
 
-    conn = virtwire.Connection(uri)
-    pref = conn.call(
+    if runtime == "asyncio":
+        conn: Any = await virtwire.aio.Connection(uri)
+    else:
+        conn = virtwire.Connection(uri)
+    pref = (await _done(conn.call(
         "storage_pool_lookup_by_name", r.remote_storage_pool_lookup_by_name_args(name=pool)
-    ).pool
-    vref = conn.call(
+    ))).pool
+    vref = (await _done(conn.call(
         "storage_vol_lookup_by_name", r.remote_storage_vol_lookup_by_name_args(pool=pref, name=vol)
-    ).vol
+    ))).vol
     _reset_peak()
     base = _status("VmRSS")
     st = conn.new_stream()
     got = 0
     start = time.perf_counter()
     if direction == "download":
-        st._open(
+        await _done(st._open(
             "storage_vol_download",
             r.remote_storage_vol_download_args(vol=vref, offset=0, length=size, flags=0),
-        )
+        ))
 
         def sink(_st: Any, data: bytes, nbytes: int) -> int:
             nonlocal got
             got += nbytes
             return nbytes
 
-        st.recv_all(sink)
+        await _done(st.recv_all(sink))
     else:
-        st._open(
+        await _done(st._open(
             "storage_vol_upload",
             r.remote_storage_vol_upload_args(vol=vref, offset=0, length=size, flags=0),
-        )
+        ))
         left = size
 
         def source(_st: Any, nbytes: int) -> bytes:
@@ -95,10 +114,10 @@ def virtwire_child(uri: str, pool: str, vol: str, direction: str, size: int) -> 
             got += n
             return BLOCK[:n]
 
-        st.send_all(source)
-    st.finish()
+        await _done(st.send_all(source))
+    await _done(st.finish())
     elapsed = time.perf_counter() - start
-    conn.close()
+    await _done(conn.close())
     return {"seconds": elapsed, "bytes": got, "rss_growth": _status("VmHWM") - base}
 
 
@@ -147,8 +166,8 @@ print(json.dumps({"seconds": elapsed, "bytes": got, "rss_growth": status("VmHWM"
 
 
 def run_child(client: str, uri: str, pool: str, vol: str, direction: str, size: int) -> Any:
-    if client == "virtwire":
-        argv = [sys.executable, __file__, "--child", uri, pool, vol, direction, str(size)]
+    if client in RUNTIMES:
+        argv = [sys.executable, __file__, "--child", client, uri, pool, vol, direction, str(size)]
     else:
         python = os.environ.get("VIRTWIRE_BENCH_LIBVIRT_PYTHON", "/usr/bin/python3")
         argv = [python, "-c", LIBVIRT_CHILD, uri, pool, vol, direction, str(size)]
@@ -194,8 +213,9 @@ def prepare(uri: str, pooldir: Path, size: int) -> tuple[str, str]:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        uri, pool, vol, direction, size = sys.argv[2:7]
-        print(json.dumps(virtwire_child(uri, pool, vol, direction, int(size))))
+        runtime, uri, pool, vol, direction, size = sys.argv[2:8]
+        transfer = virtwire_transfer(runtime, uri, pool, vol, direction, int(size))
+        print(json.dumps(asyncio.run(transfer)))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=1024, help="MiB per transfer")
@@ -227,11 +247,10 @@ def main() -> None:
         print(f"{args.size} MiB per transfer, best of {args.rounds}")
         if placement:
             print(f"  {placement}")
-        rows = []
         for direction in ("download", "upload"):
             best: dict[str, Any] = {}
             for _ in range(args.rounds):
-                for client in ("virtwire", "libvirt-python"):
+                for client in CLIENTS:
                     res = run_child(client, uri, pool, vol, direction, size)
                     if res is None:
                         continue
@@ -239,15 +258,17 @@ def main() -> None:
                     if old is None or res["seconds"] < old["seconds"]:
                         best[client] = res
             for client, res in best.items():
-                mbs = size / MIB / res["seconds"]
-                rows.append((direction, client, mbs, res["rss_growth"] / MIB))
                 print(
-                    f"  {direction:8} {client:15} {mbs:8.0f} MiB/s   "
-                    f"peak RSS growth {res['rss_growth'] / MIB:6.1f} MiB"
+                    f"  {direction:8} {CLIENTS[client]:17} {size / MIB / res['seconds']:8.0f} MiB/s"
+                    f"   peak RSS growth {res['rss_growth'] / MIB:6.1f} MiB"
                 )
-            if len(best) == 2:
-                ratio = best["libvirt-python"]["seconds"] / best["virtwire"]["seconds"]
-                print(f"  {direction:8} virtwire / libvirt-python throughput: {ratio:.2f}x")
+            for runtime in RUNTIMES:
+                if runtime in best and "libvirt-python" in best:
+                    ratio = best["libvirt-python"]["seconds"] / best[runtime]["seconds"]
+                    print(
+                        f"  {direction:8} {CLIENTS[runtime]} / libvirt-python throughput: "
+                        f"{ratio:.2f}x"
+                    )
     finally:
         if daemon is not None:
             daemon.stop()

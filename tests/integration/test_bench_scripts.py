@@ -27,7 +27,10 @@ CASES = {
     ),
     "api.py": (["--domains", "20", "--rounds", "1"], ["get_all_domain_stats", "ratio ="]),
     "auth.py": (["--size", "65536", "--rounds", "2", "--caps", "20"], ["virtwire asyncio"]),
-    "streams.py": (["--size", "2", "--rounds", "1"], ["virtwire / libvirt-python"]),
+    "streams.py": (
+        ["--size", "2", "--rounds", "1"],
+        ["virtwire / libvirt-python", "virtwire asyncio / libvirt-python"],
+    ),
 }
 
 

@@ -415,6 +415,37 @@ def test_queue_is_bounded_while_nobody_reads(kind: str, storage: tuple[Any, Pool
     assert h.digest() == hashlib.sha256(data).digest()
 
 
+def test_upload_leaves_nothing_queued_between_packets(
+    kind: str, storage: tuple[Any, Pool]
+) -> None:
+    """Each packet is written (or waited for) before the source is asked for the next one:
+    an upload never piles up in memory, whatever the runtime."""
+    client, pool = storage
+    size = 64 * MIB
+    vol = pool.volume(size)
+    core = client.runtime.core
+    block = os.urandom(262_120)
+    queued: list[bool] = []
+    left = size
+
+    def source(_st: Any, nbytes: int) -> bytes:
+        nonlocal left
+        queued.append(core.has_output)
+        n = min(nbytes, left, len(block))
+        left -= n
+        return block[:n]
+
+    st = new_stream(client, kind)
+    st._open(
+        "storage_vol_upload",
+        r.remote_storage_vol_upload_args(vol=vol, offset=0, length=size, flags=0),
+    )
+    st.send_all(source)
+    st.finish()
+    assert left == 0 and len(queued) > 256
+    assert not any(queued), f"{sum(queued)} of {len(queued)} packets found output queued"
+
+
 def test_unopened_stream_and_misuse(kind: str, storage: tuple[Any, Pool]) -> None:
     client, _ = storage
     st = new_stream(client, kind)

@@ -458,20 +458,25 @@ class AsyncRuntime(RuntimeBase):
         return True
 
     async def stream_send(self, serial: int, data: bytes | memoryview) -> None:
-        """Send stream bytes; waits while the socket is backed up (flow control)."""
+        """Send stream bytes; waits while the socket is backed up (flow control).
+
+        Written at once, not batched by :meth:`_kick`: a sender that never waits for a
+        reply would otherwise queue its whole upload before the loop flushed any of it.
+        """
         self.core.send_stream_data(serial, data)
-        self._kick()
+        self._flush()
         await self.drain()
 
     async def stream_send_hole(self, serial: int, length: int, flags: int = 0) -> None:
         """Send a hole of ``length`` bytes."""
         self.core.send_stream_hole(serial, length, flags)
-        self._kick()
+        self._flush()
+        await self.drain()
 
     async def stream_finish(self, serial: int) -> None:
         """Tell the daemon the upload is complete."""
         self.core.finish_stream(serial)
-        self._kick()
+        self._flush()
         await self.drain()
 
     async def stream_abort(self, serial: int) -> None:
