@@ -77,3 +77,26 @@ def open_client(kind: str, uri: str | None, **kwargs: Any) -> Any:
     if kind == "sync":
         return virtwire.Connection(uri, **kwargs)
     return AsyncBridge(uri, kwargs)
+
+
+class BlockingStream:
+    """A blocking face of an asyncio :class:`virtwire.aio.Stream` (runs it in the loop)."""
+
+    def __init__(self, st: Any, client: Any) -> None:
+        self.st = st
+        self.client = client
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self.st, name)
+        if inspect.iscoroutinefunction(attr):
+
+            def call(*args: Any, **kwargs: Any) -> Any:
+                return self.client.loop_thread.run(attr(*args, **kwargs), timeout=300)
+
+            return call
+        return attr
+
+
+def new_stream(client: Any, kind: str, flags: int = 0) -> Any:
+    st = client.new_stream(flags)
+    return st if kind == "sync" else BlockingStream(st, client)

@@ -4,7 +4,6 @@ daemon dying mid-stream, flow control, callbacks, screenshots; both runtimes."""
 from __future__ import annotations
 
 import hashlib
-import inspect
 import io
 import os
 import threading
@@ -21,7 +20,7 @@ from virtwire import Error
 from virtwire.api._async import stream as async_stream
 from virtwire.protocol import remote_gen as r
 
-from .clients import KINDS, open_client
+from .clients import KINDS, new_stream, open_client
 from .daemon import Daemon
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -34,29 +33,6 @@ DOWNLOAD_SPARSE = 1  # VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM
 @pytest.fixture(params=KINDS)
 def kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-class BlockingStream:
-    """A blocking face of an asyncio :class:`virtwire.aio.Stream` (runs it in the loop)."""
-
-    def __init__(self, st: Any, client: Any) -> None:
-        self.st = st
-        self.client = client
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self.st, name)
-        if inspect.iscoroutinefunction(attr):
-
-            def call(*args: Any, **kwargs: Any) -> Any:
-                return self.client.loop_thread.run(attr(*args, **kwargs), timeout=300)
-
-            return call
-        return attr
-
-
-def new_stream(client: Any, kind: str, flags: int = 0) -> Any:
-    st = client.new_stream(flags)
-    return st if kind == "sync" else BlockingStream(st, client)
 
 
 class Pool:
