@@ -104,5 +104,6 @@ def test_calls_of_tasks_resumed_by_one_read_leave_in_one_write(test_uri: str) ->
             return counting.reads, counting.writes, 32 * 40
 
     reads, writes, calls = asyncio.run(main())
-    assert reads < calls  # replies did arrive together
-    assert writes <= reads + 2  # the first batch of calls, and one write per read after it
+    # the first batch of calls, then at most one write per read (where replies arrive
+    # together, a runtime writing each resumed call on its own writes more than it reads)
+    assert writes <= reads + 2, (reads, writes, calls)
