@@ -37,6 +37,7 @@ from typing import Any, NoReturn
 
 import pytest
 
+from .clients import KINDS
 from .daemon import Daemon, DaemonUnavailable, start_daemon
 from .pki import PkiFiles, make_pki
 from .sasl import SaslConfig, SaslUnavailable, make_sasl
@@ -62,6 +63,12 @@ def _start(workdir: Path, **kwargs: Any) -> Daemon:
         return start_daemon(workdir, **kwargs)
     except DaemonUnavailable as exc:
         unavailable(str(exc))
+
+
+@pytest.fixture(params=KINDS)
+def kind(request: pytest.FixtureRequest) -> str:
+    """Each runtime in turn, ``sync`` and ``async`` (see :func:`.clients.open_client`)."""
+    return str(request.param)
 
 
 @pytest.fixture(scope="session")

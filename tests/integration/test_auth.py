@@ -29,7 +29,7 @@ from virtwire.auth import CRED_AUTHNAME, CRED_PASSPHRASE, CRED_REALM
 from virtwire.errors import AuthCancelledError
 from virtwire.rpc.handshake import AUTH_NONE, AUTH_SASL
 
-from .clients import KINDS, open_client
+from .clients import open_client
 from .conftest import unavailable
 from .daemon import Daemon, DaemonUnavailable, start_daemon
 from .pki import PkiFiles
@@ -44,11 +44,6 @@ DBUS_ERROR = (
     "internal error: Unable to get system bus connection: "
     "Could not connect: No such file or directory"
 )
-
-
-@pytest.fixture(params=KINDS)
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture(scope="module")

@@ -15,15 +15,10 @@ import pytest
 import virtwire
 from virtwire import Error
 
-from .clients import KINDS, open_client
+from .clients import open_client
 from .daemon import Daemon, free_ports
 from .pki import PkiFiles
 from .sshd import Sshd
-
-
-@pytest.fixture(params=KINDS)
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def _check_test_driver(conn: Any) -> None:

@@ -12,18 +12,12 @@ import pytest
 
 from virtwire import Error
 
-from .clients import KINDS
 from .daemon import Daemon
 from .test_domain import domain_xml, open_conn, remove, scratch_domain, unique, virsh
 
 LIST_ACTIVE = 1
 LIST_INACTIVE = 2
 STATS_STATE = 1
-
-
-@pytest.fixture(params=KINDS)
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from virtwire import Error
 from virtwire.api._async.base import RemoteObject
 from virtwire.api._async.stream import Stream
 
-from .clients import KINDS, open_client
+from .clients import open_client
 from .daemon import Daemon
 
 ERR = Error
@@ -161,11 +161,6 @@ def open_conn(kind: str, uri: str) -> Any:
     bridge = Blocking(c.conn, c.loop_thread.run)
     bridge.__dict__["close"] = c.close
     return bridge
-
-
-@pytest.fixture(params=KINDS)
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture

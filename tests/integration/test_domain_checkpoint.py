@@ -9,16 +9,10 @@ import pytest
 
 from virtwire import Error
 
-from .clients import KINDS
 from .daemon import Daemon
 from .test_domain import open_conn, scratch_domain, virsh
 
 DELETE_CHILDREN = 1
-
-
-@pytest.fixture(params=KINDS)
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture

@@ -9,17 +9,11 @@ import pytest
 
 from virtwire import Error
 
-from .clients import KINDS
 from .daemon import Daemon
 from .test_domain import open_conn, scratch_domain, virsh
 
 LIST_ROOTS = 1
 DELETE_CHILDREN = 1
-
-
-@pytest.fixture(params=KINDS)
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture

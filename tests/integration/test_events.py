@@ -31,7 +31,7 @@ from virtwire.constants_gen import (
 )
 from virtwire.protocol import remote_gen as r
 
-from .clients import KINDS, open_client
+from .clients import open_client
 from .daemon import Daemon
 
 LIFECYCLE = int(virDomainEventID.VIR_DOMAIN_EVENT_ID_LIFECYCLE)
@@ -43,11 +43,6 @@ DESTROYED = (
     int(virDomainEventType.VIR_DOMAIN_EVENT_STOPPED),
     int(virDomainEventStoppedDetailType.VIR_DOMAIN_EVENT_STOPPED_DESTROYED),
 )
-
-
-@pytest.fixture(params=KINDS)
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture

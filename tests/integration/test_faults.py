@@ -15,15 +15,10 @@ import virtwire
 from virtwire.protocol import remote_gen as r
 from virtwire.rpc import framing
 
-from .clients import KINDS, open_client
+from .clients import open_client
 from .fake_daemon import ClientCall, FakeDaemon, reply
 
 Behaviour = Callable[[ClientCall, socket.socket], None]
-
-
-@pytest.fixture(params=KINDS)
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture

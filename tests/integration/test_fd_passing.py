@@ -23,13 +23,8 @@ from virtwire.protocol import remote_gen as r
 from virtwire.rpc import framing
 from virtwire.rpc.connection import RpcConnection
 
-from .clients import KINDS, open_client
+from .clients import open_client
 from .daemon import Daemon
-
-
-@pytest.fixture(params=KINDS)
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def _domain_xml(name: str) -> str:

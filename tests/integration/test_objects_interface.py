@@ -12,9 +12,7 @@ from virtwire import Error
 from virtwire.constants_gen import virConnectListAllInterfacesFlags, virInterfaceXMLFlags
 
 from .daemon import Daemon
-from .test_objects_support import connect, expect_error, kind, quiet, unique, virsh, virsh_column
-
-__all__ = ["kind"]
+from .test_objects_support import connect, expect_error, quiet, unique, virsh, virsh_column
 
 ERR = Error
 ACTIVE = virConnectListAllInterfacesFlags.VIR_CONNECT_LIST_INTERFACES_ACTIVE

@@ -19,9 +19,7 @@ from virtwire.constants_gen import (
 )
 
 from .daemon import Daemon
-from .test_objects_support import connect, expect_error, kind, quiet, unique, virsh, virsh_fields
-
-__all__ = ["kind"]
+from .test_objects_support import connect, expect_error, quiet, unique, virsh, virsh_fields
 
 ERR = Error
 LIST = virConnectListAllNetworksFlags

@@ -12,9 +12,7 @@ from virtwire import Error
 from virtwire.constants_gen import virConnectListAllNodeDeviceFlags
 
 from .daemon import Daemon
-from .test_objects_support import connect, expect_error, kind, virsh, virsh_column
-
-__all__ = ["kind"]
+from .test_objects_support import connect, expect_error, virsh, virsh_column
 
 ERR = Error
 

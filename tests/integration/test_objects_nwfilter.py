@@ -12,9 +12,7 @@ import pytest
 from virtwire import Error
 
 from .daemon import Daemon
-from .test_objects_support import connect, expect_error, kind, quiet, unique, virsh, virsh_column
-
-__all__ = ["kind"]
+from .test_objects_support import connect, expect_error, quiet, unique, virsh, virsh_column
 
 ERR = Error
 

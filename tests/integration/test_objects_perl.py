@@ -16,9 +16,7 @@ import pytest
 
 from .conftest import unavailable
 from .daemon import Daemon
-from .test_objects_support import connect, kind, quiet, unique
-
-__all__ = ["kind"]
+from .test_objects_support import connect, quiet, unique
 
 #: Reads the objects named on the command line and prints what Sys::Virt returns, as JSON.
 PERL = r"""

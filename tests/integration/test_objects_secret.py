@@ -14,9 +14,7 @@ from virtwire import Error
 from virtwire.constants_gen import virConnectListAllSecretsFlags, virSecretUsageType
 
 from .daemon import Daemon
-from .test_objects_support import connect, expect_error, kind, quiet, unique, virsh, virsh_column
-
-__all__ = ["kind"]
+from .test_objects_support import connect, expect_error, quiet, unique, virsh, virsh_column
 
 ERR = Error
 VOLUME = virSecretUsageType.VIR_SECRET_USAGE_TYPE_VOLUME

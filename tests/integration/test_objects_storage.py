@@ -26,15 +26,12 @@ from .daemon import Daemon
 from .test_objects_support import (
     connect,
     expect_error,
-    kind,
     quiet,
     unique,
     virsh,
     virsh_column,
     virsh_fields,
 )
-
-__all__ = ["kind"]
 
 ERR = Error
 MiB = 1024 * 1024

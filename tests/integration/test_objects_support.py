@@ -18,7 +18,7 @@ from virtwire import Error
 from virtwire.api._async.base import RemoteObject
 from virtwire.api._async.stream import Stream
 
-from .clients import KINDS, open_client
+from .clients import open_client
 
 
 def unique(prefix: str) -> str:
@@ -130,9 +130,3 @@ def connect(kind: str, uri: str) -> Generator[Any, None, None]:
         yield c
     finally:
         c.close()
-
-
-@pytest.fixture(params=KINDS)
-def kind(request: pytest.FixtureRequest) -> str:
-    """Each runtime in turn."""
-    return str(request.param)

@@ -20,7 +20,7 @@ from virtwire import Error
 from virtwire.api._async import stream as async_stream
 from virtwire.protocol import remote_gen as r
 
-from .clients import KINDS, new_stream, open_client
+from .clients import new_stream, open_client
 from .daemon import Daemon
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -28,11 +28,6 @@ TEST_SCREENSHOT = Path("/usr/share/libvirt/test-screenshot.png")
 MIB = 1024 * 1024
 UPLOAD_SPARSE = 1  # VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM
 DOWNLOAD_SPARSE = 1  # VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM
-
-
-@pytest.fixture(params=KINDS)
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 class Pool:

@@ -16,7 +16,7 @@ import pytest
 from virtwire.auth import CRED_AUTHNAME, CRED_PASSPHRASE
 from virtwire.protocol import remote_gen as r
 
-from .clients import KINDS, new_stream, open_client
+from .clients import new_stream, open_client
 from .conftest import unavailable
 from .daemon import Daemon, DaemonUnavailable, start_daemon
 from .pki import PkiFiles
@@ -24,11 +24,6 @@ from .sasl import SaslUnavailable, make_sasl
 
 USER, PASSWORD = "fred", "letmein"
 SIZE = 6 * 1024 * 1024 + 12345  # not a whole number of stream packets
-
-
-@pytest.fixture(params=KINDS)
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture(scope="module")
