@@ -3,6 +3,8 @@
 ``open_client("sync", uri)`` is a plain :class:`virtwire.Connection`. ``open_client("async",
 uri)`` opens a :class:`virtwire.aio.Connection` in an event loop running on its own thread and
 turns every coroutine method into a blocking call, so test bodies are written once.
+``open_conn`` and ``new_stream`` go further for asyncio: the objects and streams they give
+(and the objects those return) are blocking faces too (:class:`Blocking`).
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ import asyncio
 import inspect
 import threading
 from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import Any
 
 import virtwire
 import virtwire.aio
+from virtwire.api._async.base import RemoteObject
+from virtwire.api._async.stream import Stream
 
 KINDS = ("sync", "async")
 
@@ -79,24 +84,71 @@ def open_client(kind: str, uri: str | None, **kwargs: Any) -> Any:
     return AsyncBridge(uri, kwargs)
 
 
-class BlockingStream:
-    """A blocking face of an asyncio :class:`virtwire.aio.Stream` (runs it in the loop)."""
+class Blocking:
+    """Blocking face of an asyncio object: coroutine methods run in the bridge's loop, and
+    objects they return (domains, snapshots..., also inside lists and dicts) are wrapped too."""
 
-    def __init__(self, st: Any, client: Any) -> None:
-        self.st = st
-        self.client = client
+    def __init__(self, target: Any, run: Any) -> None:
+        self._target = target
+        self._run = run
 
     def __getattr__(self, name: str) -> Any:
-        attr = getattr(self.st, name)
-        if inspect.iscoroutinefunction(attr):
+        attr = getattr(self._target, name)
+        if not callable(attr):
+            return attr
 
-            def call(*args: Any, **kwargs: Any) -> Any:
-                return self.client.loop_thread.run(attr(*args, **kwargs), timeout=300)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            args = tuple(unwrap(a) for a in args)
+            result = attr(*args, **kwargs)
+            if inspect.iscoroutine(result):
+                result = self._run(result)
+            return wrap(result, self._run)
 
-            return call
-        return attr
+        return call
+
+    def __eq__(self, other: object) -> bool:
+        return bool(self._target == unwrap(other))
+
+    def __hash__(self) -> int:
+        return hash(self._target)
+
+    def __repr__(self) -> str:
+        return f"Blocking({self._target!r})"
+
+
+def unwrap(value: Any) -> Any:
+    """The asyncio object behind a :class:`Blocking` (others unchanged)."""
+    if isinstance(value, Blocking):
+        return value._target
+    if isinstance(value, list):
+        return [unwrap(v) for v in value]
+    return value
+
+
+def wrap(value: Any, run: Any) -> Any:
+    """Wrap asyncio objects found in ``value``."""
+    if isinstance(value, (RemoteObject, Stream)):
+        return Blocking(value, run)
+    if isinstance(value, list):
+        return [wrap(v, run) for v in value]
+    if isinstance(value, tuple):
+        return tuple(wrap(v, run) for v in value)
+    if isinstance(value, dict):
+        return {k: wrap(v, run) for k, v in value.items()}
+    return value
+
+
+def open_conn(kind: str, uri: str) -> Any:
+    """A connection of ``kind`` whose returned objects are blocking too."""
+    c = open_client(kind, uri)
+    if kind == "sync":
+        return c
+    bridge = Blocking(c.conn, c.loop_thread.run)
+    bridge.__dict__["close"] = c.close
+    return bridge
 
 
 def new_stream(client: Any, kind: str, flags: int = 0) -> Any:
+    """A stream of ``client``; blocking for ``async`` too (long transfers get 300 s)."""
     st = client.new_stream(flags)
-    return st if kind == "sync" else BlockingStream(st, client)
+    return st if kind == "sync" else Blocking(st, partial(client.loop_thread.run, timeout=300))

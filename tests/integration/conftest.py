@@ -65,6 +65,18 @@ def _start(workdir: Path, **kwargs: Any) -> Daemon:
         unavailable(str(exc))
 
 
+def start_with_sasl(
+    workdir: Path, *, mechs: Sequence[str], users: Mapping[str, str], **kwargs: Any
+) -> Daemon:
+    """A daemon (``start_daemon`` keyword arguments) with a SASL config of ``mechs`` and
+    ``users`` written under ``workdir``; skips, or fails under CI, where either cannot run."""
+    try:
+        sasl = make_sasl(workdir / "sasl", mechs=mechs, users=users)
+    except SaslUnavailable as exc:
+        unavailable(str(exc))
+    return _start(workdir / "daemon", sasl=sasl, **kwargs)
+
+
 @pytest.fixture(params=KINDS)
 def kind(request: pytest.FixtureRequest) -> str:
     """Each runtime in turn, ``sync`` and ``async`` (see :func:`.clients.open_client`)."""

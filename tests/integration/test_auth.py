@@ -30,10 +30,9 @@ from virtwire.errors import AuthCancelledError
 from virtwire.rpc.handshake import AUTH_NONE, AUTH_SASL
 
 from .clients import open_client
-from .conftest import unavailable
-from .daemon import Daemon, DaemonUnavailable, start_daemon
+from .conftest import start_with_sasl, unavailable
+from .daemon import Daemon
 from .pki import PkiFiles
-from .sasl import SaslUnavailable, make_sasl
 
 USER = "fred"
 PASSWORD = "Sw0rd-fish-7Q"
@@ -49,23 +48,17 @@ DBUS_ERROR = (
 @pytest.fixture(scope="module")
 def sasl_daemon(tmp_path_factory: pytest.TempPathFactory, pki: PkiFiles) -> Iterator[Daemon]:
     """SASL on unix, TCP and TLS, with users fred and jose."""
-    workdir = tmp_path_factory.mktemp("sasl-daemon")
-    try:
-        sasl = make_sasl(
-            workdir / "sasl", mechs=MECHS, users={USER: PASSWORD, UTF8_USER: UTF8_PASSWORD}
-        )
-        d = start_daemon(
-            workdir / "daemon",
-            tcp=True,
-            tls=pki,
-            auth_unix_rw="sasl",
-            auth_tcp="sasl",
-            auth_tls="sasl",
-            sasl=sasl,
-            private_namespace=os.geteuid() == 0,
-        )
-    except (DaemonUnavailable, SaslUnavailable) as exc:
-        unavailable(str(exc))
+    d = start_with_sasl(
+        tmp_path_factory.mktemp("sasl-daemon"),
+        mechs=MECHS,
+        users={USER: PASSWORD, UTF8_USER: UTF8_PASSWORD},
+        tcp=True,
+        tls=pki,
+        auth_unix_rw="sasl",
+        auth_tcp="sasl",
+        auth_tls="sasl",
+        private_namespace=os.geteuid() == 0,
+    )
     with d:
         yield d
 

@@ -12,8 +12,9 @@ import pytest
 
 from virtwire import Error
 
+from .clients import open_conn
 from .daemon import Daemon
-from .test_domain import domain_xml, open_conn, remove, scratch_domain, unique, virsh
+from .test_domain import domain_xml, remove, scratch_domain, unique, virsh
 
 LIST_ACTIVE = 1
 LIST_INACTIVE = 2

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import os
 import socket
 import subprocess
@@ -16,10 +15,8 @@ from typing import Any
 import pytest
 
 from virtwire import Error
-from virtwire.api._async.base import RemoteObject
-from virtwire.api._async.stream import Stream
 
-from .clients import open_client
+from .clients import open_conn, unwrap
 from .daemon import Daemon
 
 ERR = Error
@@ -97,70 +94,6 @@ def virsh_fields(uri: str, *args: str) -> dict[str, str]:
         if key.strip():
             out[key.strip()] = value.strip()
     return out
-
-
-class Blocking:
-    """Blocking face of an asyncio object: coroutine methods run in the bridge's loop, and
-    objects they return (domains, snapshots..., also inside lists and dicts) are wrapped too."""
-
-    def __init__(self, target: Any, run: Any) -> None:
-        self._target = target
-        self._run = run
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._target, name)
-        if not callable(attr):
-            return attr
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            args = tuple(unwrap(a) for a in args)
-            result = attr(*args, **kwargs)
-            if inspect.iscoroutine(result):
-                result = self._run(result)
-            return wrap(result, self._run)
-
-        return call
-
-    def __eq__(self, other: object) -> bool:
-        return bool(self._target == unwrap(other))
-
-    def __hash__(self) -> int:
-        return hash(self._target)
-
-    def __repr__(self) -> str:
-        return f"Blocking({self._target!r})"
-
-
-def unwrap(value: Any) -> Any:
-    """The asyncio object behind a :class:`Blocking` (others unchanged)."""
-    if isinstance(value, Blocking):
-        return value._target
-    if isinstance(value, list):
-        return [unwrap(v) for v in value]
-    return value
-
-
-def wrap(value: Any, run: Any) -> Any:
-    """Wrap asyncio objects found in ``value``."""
-    if isinstance(value, (RemoteObject, Stream)):
-        return Blocking(value, run)
-    if isinstance(value, list):
-        return [wrap(v, run) for v in value]
-    if isinstance(value, tuple):
-        return tuple(wrap(v, run) for v in value)
-    if isinstance(value, dict):
-        return {k: wrap(v, run) for k, v in value.items()}
-    return value
-
-
-def open_conn(kind: str, uri: str) -> Any:
-    """A connection of ``kind`` whose returned objects are blocking too."""
-    c = open_client(kind, uri)
-    if kind == "sync":
-        return c
-    bridge = Blocking(c.conn, c.loop_thread.run)
-    bridge.__dict__["close"] = c.close
-    return bridge
 
 
 @pytest.fixture

@@ -9,8 +9,9 @@ import pytest
 
 from virtwire import Error
 
+from .clients import open_conn
 from .daemon import Daemon
-from .test_domain import open_conn, scratch_domain, virsh
+from .test_domain import scratch_domain, virsh
 
 DELETE_CHILDREN = 1
 

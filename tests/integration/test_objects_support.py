@@ -1,12 +1,11 @@
 """Helpers shared by the ``test_objects_*`` modules (this module holds no tests).
 
-``open_conn(kind, uri)`` gives the same blocking face for both runtimes: with ``"async"``,
-coroutine methods run in a loop thread and the objects they return are wrapped likewise.
+``connect(kind, uri)`` opens a connection through :func:`.clients.open_conn`, which gives
+both runtimes the same blocking face.
 """
 
 from __future__ import annotations
 
-import inspect
 import subprocess
 import uuid
 from collections.abc import Callable, Generator
@@ -15,10 +14,8 @@ from typing import Any
 import pytest
 
 from virtwire import Error
-from virtwire.api._async.base import RemoteObject
-from virtwire.api._async.stream import Stream
 
-from .clients import open_client
+from .clients import open_conn
 
 
 def unique(prefix: str) -> str:
@@ -65,62 +62,6 @@ def quiet(fn: Callable[[], Any]) -> Any:
         return fn()
     except Error:
         return None
-
-
-class Blocking:
-    """Blocking face of an asyncio object; returned objects are wrapped too."""
-
-    def __init__(self, target: Any, run: Any) -> None:
-        self._target = target
-        self._run = run
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._target, name)
-        if not callable(attr):
-            return attr
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            result = attr(*(unwrap(a) for a in args), **kwargs)
-            if inspect.iscoroutine(result):
-                result = self._run(result)
-            return wrap(result, self._run)
-
-        return call
-
-    def __eq__(self, other: object) -> bool:
-        return bool(self._target == unwrap(other))
-
-    def __hash__(self) -> int:
-        return hash(self._target)
-
-    def __repr__(self) -> str:
-        return repr(self._target)
-
-
-def unwrap(value: Any) -> Any:
-    """The asyncio object behind a :class:`Blocking` (others unchanged)."""
-    return value._target if isinstance(value, Blocking) else value
-
-
-def wrap(value: Any, run: Any) -> Any:
-    """Wrap the asyncio objects found in ``value``."""
-    if isinstance(value, (RemoteObject, Stream)):
-        return Blocking(value, run)
-    if isinstance(value, list):
-        return [wrap(v, run) for v in value]
-    if isinstance(value, dict):
-        return {k: wrap(v, run) for k, v in value.items()}
-    return value
-
-
-def open_conn(kind: str, uri: str) -> Any:
-    """A connection of ``kind`` whose returned objects are blocking too."""
-    c = open_client(kind, uri)
-    if kind == "sync":
-        return c
-    bridge = Blocking(c.conn, c.loop_thread.run)
-    bridge.__dict__["close"] = c.close
-    return bridge
 
 
 def connect(kind: str, uri: str) -> Generator[Any, None, None]:

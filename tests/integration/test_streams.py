@@ -20,7 +20,7 @@ from virtwire import Error
 from virtwire.api._async import stream as async_stream
 from virtwire.protocol import remote_gen as r
 
-from .clients import new_stream, open_client
+from .clients import new_stream, open_client, unwrap
 from .daemon import Daemon
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -374,7 +374,7 @@ def test_queue_is_bounded_while_nobody_reads(kind: str, storage: tuple[Any, Pool
         r.remote_storage_vol_download_args(vol=vol, offset=0, length=0, flags=0),
     )
     time.sleep(1.5)  # let the connection read as much as it will
-    inner = st if kind == "sync" else st.st
+    inner = unwrap(st)
     limit = async_stream.QUEUE_HIGH + 2 * 262_148
     assert inner._queued <= limit
     h = hashlib.sha256()
@@ -541,7 +541,7 @@ def test_screenshot_on_test_driver(kind: str, daemon: Daemon) -> None:
         if kind == "sync":
             mime = obj.screenshot(st, 0)
         else:
-            mime = client.loop_thread.run(obj.screenshot(st.st, 0))
+            mime = client.loop_thread.run(obj.screenshot(unwrap(st), 0))
         assert mime == "image/png"
         out = io.BytesIO()
         st.recv_all(lambda _st, data, nbytes: out.write(data))

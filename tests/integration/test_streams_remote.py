@@ -17,10 +17,9 @@ from virtwire.auth import CRED_AUTHNAME, CRED_PASSPHRASE
 from virtwire.protocol import remote_gen as r
 
 from .clients import new_stream, open_client
-from .conftest import unavailable
-from .daemon import Daemon, DaemonUnavailable, start_daemon
+from .conftest import start_with_sasl
+from .daemon import Daemon
 from .pki import PkiFiles
-from .sasl import SaslUnavailable, make_sasl
 
 USER, PASSWORD = "fred", "letmein"
 SIZE = 6 * 1024 * 1024 + 12345  # not a whole number of stream packets
@@ -29,20 +28,16 @@ SIZE = 6 * 1024 * 1024 + 12345  # not a whole number of stream packets
 @pytest.fixture(scope="module")
 def remote_storage(tmp_path_factory: pytest.TempPathFactory, pki: PkiFiles) -> Iterator[Daemon]:
     """The storage driver over TLS (no auth) and TCP (SASL DIGEST-MD5)."""
-    workdir = tmp_path_factory.mktemp("remote-storage")
-    try:
-        sasl = make_sasl(workdir / "sasl", mechs=["DIGEST-MD5"], users={USER: PASSWORD})
-        d = start_daemon(
-            workdir / "daemon",
-            drivers=("storage",),
-            tcp=True,
-            tls=pki,
-            auth_tcp="sasl",
-            sasl=sasl,
-            private_namespace=os.geteuid() == 0,
-        )
-    except (DaemonUnavailable, SaslUnavailable) as exc:
-        unavailable(str(exc))
+    d = start_with_sasl(
+        tmp_path_factory.mktemp("remote-storage"),
+        mechs=["DIGEST-MD5"],
+        users={USER: PASSWORD},
+        drivers=("storage",),
+        tcp=True,
+        tls=pki,
+        auth_tcp="sasl",
+        private_namespace=os.geteuid() == 0,
+    )
     with d:
         yield d
 
